@@ -1,0 +1,41 @@
+"""One exception class per kind of failure a user can act on.
+
+The CLI turns these into a message and a non-zero exit, the HTTP layer into a
+4xx JSON body. Every message says what was wrong, with which value, and what
+to do about it.
+"""
+
+
+class LatentSynthError(Exception):
+    """Base class: an error whose message is meant for the user."""
+
+
+class DataError(LatentSynthError, ValueError):
+    """Input data cannot be used: missing file, wrong format, too few rows, …"""
+
+
+class ConfigError(LatentSynthError, ValueError):
+    """An option or argument is out of range or names something unknown."""
+
+
+class UnknownClusterError(ConfigError, KeyError):
+    """A cluster name that the model does not have."""
+
+    def __str__(self) -> str:  # KeyError would quote the message
+        return str(self.args[0]) if self.args else ""
+
+
+class UnknownMethodError(ConfigError):
+    """A generation method that does not exist."""
+
+
+class ArtifactError(LatentSynthError):
+    """A saved model directory is missing, corrupt, foreign or of another version."""
+
+
+class GenerationError(LatentSynthError):
+    """Sampling could not deliver what was asked (e.g. the gate rejects too much)."""
+
+
+class TrainingError(LatentSynthError):
+    """Training diverged or was stopped in a state that cannot be used."""
