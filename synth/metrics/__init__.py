@@ -1,0 +1,35 @@
+"""Metrics of synthetic data (SPEC §5–6): pure functions, arrays in, JSON-able numbers out.
+
+gaussian_distance  Fréchet and Bhattacharyya distances between fitted Gaussians
+adherence          cluster adherence rate (CAR) of re-encoded samples
+fidelity           per-column KS / total variation, correlation difference
+utility            TRTR / TSTR / augmentation lift of a simple classifier
+privacy            distance to closest record (DCR) and the holdout ratio
+"""
+
+from synth.metrics.adherence import cluster_adherence_rate
+from synth.metrics.fidelity import correlation_difference, ks_per_column
+from synth.metrics.gaussian_distance import (
+    bhattacharyya_distance,
+    frechet_distance,
+    gaussian_stats,
+    latent_bhattacharyya,
+    latent_frechet_distance,
+    sqrtm_psd,
+)
+from synth.metrics.privacy import distance_to_closest_record
+from synth.metrics.utility import utility_report
+
+__all__ = [
+    "bhattacharyya_distance",
+    "cluster_adherence_rate",
+    "correlation_difference",
+    "distance_to_closest_record",
+    "frechet_distance",
+    "gaussian_stats",
+    "ks_per_column",
+    "latent_bhattacharyya",
+    "latent_frechet_distance",
+    "sqrtm_psd",
+    "utility_report",
+]
