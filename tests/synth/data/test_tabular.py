@@ -1,0 +1,98 @@
+import numpy as np
+import pandas as pd
+import pytest
+
+from synth.data.tabular import CleaningOptions, TabularTransformer, clean_table
+from synth.errors import DataError
+
+
+def test_seed001_tokens_become_missing_and_rows_drop():
+    df = pd.DataFrame({"iq": ["101", "-999", "95", "pending", "110", "N/A"],
+                       "age": [10, 11, -999, 12, 13, 14],
+                       "site": ["a", "b", "a", "", "b", "a"],
+                       "dx": ["x", "y", "x", "y", "x", "y"]})
+    frame, y, report = clean_table(df, label="dx", options=CleaningOptions(outlier_z=None))
+    assert report.tokens_replaced == {"iq": 3, "age": 1, "site": 1}
+    assert report.dropped_missing == 4
+    assert list(frame["iq"]) == [101.0, 110.0]
+    assert list(y) == ["x", "x"]
+    assert report.numeric_columns == ["iq", "age"] and report.categorical_columns == ["site"]
+
+
+def test_L_is_missing_in_numbers_but_a_value_in_text():
+    df = pd.DataFrame({"score": ["1", "L", "3", "4"], "size": ["S", "L", "M", "L"]})
+    frame, _, report = clean_table(df, options=CleaningOptions(outlier_z=None))
+    assert report.tokens_replaced == {"score": 1}
+    assert sorted(frame["size"]) == ["L", "M", "S"]
+
+
+def test_impute_keeps_rows():
+    df = pd.DataFrame({"a": [1.0, np.nan, 3.0, 5.0], "c": ["u", "v", "", "v"]})
+    frame, _, report = clean_table(df, options=CleaningOptions(missing="impute", outlier_z=None))
+    assert len(frame) == 4 and report.imputed == {"a": 1, "c": 1}
+    assert frame["a"].tolist() == [1.0, 3.0, 3.0, 5.0] and frame["c"].tolist() == ["u", "v", "v", "v"]
+
+
+def test_z_filter_drops_outliers_only():
+    rng = np.random.default_rng(0)
+    a = rng.standard_normal(200)
+    a[7] = 50.0
+    frame, _, report = clean_table(pd.DataFrame({"a": a}))
+    assert report.dropped_outliers == 1 and 50.0 not in frame["a"].to_numpy()
+    frame, _, report = clean_table(pd.DataFrame({"a": a}), options=CleaningOptions(outlier_z=None))
+    assert report.dropped_outliers == 0 and len(frame) == 200
+
+
+@pytest.mark.parametrize("df, label, message", [
+    (pd.DataFrame({"a": [np.nan, np.nan], "b": [1.0, 2.0]}), None, "column 'a' has no usable value"),
+    (pd.DataFrame({"t": ["x", "y", "z"]}), None, "no numeric column"),
+    (pd.DataFrame({"a": [1.0, 2.0]}), "species", "label column 'species' not found"),
+    (pd.DataFrame(), None, "empty"),
+    (pd.DataFrame({"a": [1.0, np.nan, np.nan]}), None, "only 1 row"),
+])
+def test_bad_tables_are_named(df, label, message):
+    with pytest.raises(DataError, match=message):
+        clean_table(df, label=label, options=CleaningOptions(outlier_z=None))
+
+
+def test_transform_round_trip_restores_units_order_and_dtypes():
+    df = pd.DataFrame({"z_int": np.array([3, 7, 5, 9], dtype=np.int32), "f": [0.25, 1.5, 2.75, 4.0],
+                       "cat": ["b", "a", "b", "c"], "g": [10.1, 10.2, 10.3, 10.9]})
+    t = TabularTransformer().fit(df)
+    X = t.transform(df)
+    assert X.dtype == np.float32 and X.shape == (4, 1 + 1 + 3 + 1)
+    assert X.min() >= 0 and X.max() <= 1
+    back = t.inverse_transform(X)
+    assert list(back.columns) == list(df.columns)
+    assert back["z_int"].dtype == np.int32 and back["z_int"].tolist() == [3, 7, 5, 9]
+    assert back["cat"].tolist() == ["b", "a", "b", "c"]
+    np.testing.assert_allclose(back["f"], df["f"])
+    np.testing.assert_allclose(back["g"], df["g"])
+
+
+def test_inverse_clips_rounds_and_argmaxes():
+    df = pd.DataFrame({"n": np.array([0, 10], dtype=np.int64), "c": ["p", "q"]})
+    t = TabularTransformer().fit(df)
+    back = t.inverse_transform(np.array([[1.7, 0.2, 0.9], [-0.5, 0.8, 0.1], [0.44, 0.3, 0.6]]))
+    assert back["n"].tolist() == [10, 0, 4]
+    assert back["c"].tolist() == ["q", "p", "q"]
+    unclipped = TabularTransformer(clip=False).fit(df).inverse_transform(np.array([[1.7, 1, 0]]))
+    assert unclipped["n"].tolist() == [17]
+
+
+def test_transformer_json_round_trip():
+    df = pd.DataFrame({"a": [1.5, 2.5, 9.0], "c": ["x", "y", "x"]})
+    t = TabularTransformer().fit(df)
+    import json
+    t2 = TabularTransformer.from_dict(json.loads(json.dumps(t.to_dict())))
+    X = np.random.default_rng(0).random((5, t.n_features_))
+    pd.testing.assert_frame_equal(t.inverse_transform(X), t2.inverse_transform(X))
+    assert t2.feature_names_ == ["a", "c=x", "c=y"]
+
+
+def test_original_int_dtype_survives_token_cleaning():
+    df = pd.DataFrame({"b": np.array([1, 2, -999, 4, 5], dtype=np.int64)})
+    frame, _, report = clean_table(df, options=CleaningOptions(outlier_z=None))
+    t = TabularTransformer().fit(frame, dtypes=report.dtypes)
+    back = t.inverse_transform(t.transform(frame))
+    assert back["b"].dtype == np.int64 and back["b"].tolist() == [1, 2, 4, 5]
