@@ -1,0 +1,96 @@
+"""The artifact directory (SPEC §9): model.json + weights.pt + clusters.npz + history.
+
+Written to a temporary sibling directory and renamed into place, so a crash
+never leaves half an artifact and an existing one is only replaced when the
+caller says so. Read back with ``torch.load(weights_only=True)`` and
+``np.load(allow_pickle=False)``: loading never unpickles anything.
+"""
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import tempfile
+from pathlib import Path
+
+import numpy as np
+import torch
+
+from synth.errors import ArtifactError
+
+FORMAT = "latentsynth-artifact"
+FORMAT_VERSION = 1
+MODEL_JSON, WEIGHTS, CLUSTERS, HISTORY = "model.json", "weights.pt", "clusters.npz", "history.csv"
+
+
+def write_artifact(path: str | Path, *, meta: dict, weights: dict, arrays: dict[str, np.ndarray],
+                   extra_files: dict[str, bytes] | None = None, overwrite: bool = False) -> Path:
+    """Atomically write an artifact directory. ``weights``: {module name: state_dict}."""
+    path = Path(path)
+    if path.exists() and not path.is_dir():
+        raise ArtifactError(f"{path} exists and is not a directory")
+    if path.exists() and any(path.iterdir()) and not overwrite:
+        raise ArtifactError(f"{path} already exists and is not empty; choose another directory "
+                            "or pass overwrite=True (--force on the command line)")
+    path.parent.mkdir(parents=True, exist_ok=True)
+    staging = Path(tempfile.mkdtemp(prefix=f".{path.name}.", dir=path.parent))
+    try:
+        meta = {"format": FORMAT, "format_version": FORMAT_VERSION, **meta}
+        (staging / MODEL_JSON).write_text(json.dumps(meta, indent=2, default=_json_default))
+        torch.save({k: {n: t.detach().cpu() for n, t in sd.items()} for k, sd in weights.items()},
+                   staging / WEIGHTS)
+        np.savez(staging / CLUSTERS, **arrays)
+        for name, data in (extra_files or {}).items():
+            (staging / name).write_bytes(data)
+        if path.exists():
+            backup = Path(tempfile.mkdtemp(prefix=f".{path.name}.old.", dir=path.parent))
+            os.replace(path, backup / "old")
+            os.replace(staging, path)
+            shutil.rmtree(backup, ignore_errors=True)
+        else:
+            os.replace(staging, path)
+    finally:
+        if staging.exists():
+            shutil.rmtree(staging, ignore_errors=True)
+    return path
+
+
+def read_artifact(path: str | Path) -> tuple[dict, dict, dict[str, np.ndarray]]:
+    """(meta, weights, arrays) of an artifact directory; ArtifactError on anything wrong."""
+    path = Path(path)
+    if not path.is_dir():
+        raise ArtifactError(f"{path} is not an artifact directory (it does not exist or is a file)")
+    missing = [f for f in (MODEL_JSON, WEIGHTS, CLUSTERS) if not (path / f).is_file()]
+    if missing:
+        raise ArtifactError(f"{path} is not a latentsynth artifact: missing {missing}")
+    try:
+        meta = json.loads((path / MODEL_JSON).read_text())
+    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+        raise ArtifactError(f"{path / MODEL_JSON} is corrupt: {exc}") from None
+    if not isinstance(meta, dict) or meta.get("format") != FORMAT:
+        raise ArtifactError(f"{path} holds a model.json that is not a latentsynth artifact")
+    if meta.get("format_version") != FORMAT_VERSION:
+        raise ArtifactError(f"{path} has artifact format version {meta.get('format_version')!r}; "
+                            f"this latentsynth reads version {FORMAT_VERSION}")
+    try:
+        weights = torch.load(path / WEIGHTS, map_location="cpu", weights_only=True)
+    except Exception as exc:  # torch raises many types for corrupt or foreign files
+        raise ArtifactError(f"{path / WEIGHTS} could not be loaded safely: {str(exc).splitlines()[0]}") from None
+    if not isinstance(weights, dict):
+        raise ArtifactError(f"{path / WEIGHTS} does not hold state dicts")
+    try:
+        with np.load(path / CLUSTERS, allow_pickle=False) as npz:
+            arrays = {k: npz[k] for k in npz.files}
+    except Exception as exc:
+        raise ArtifactError(f"{path / CLUSTERS} is corrupt: {str(exc).splitlines()[0]}") from None
+    return meta, weights, arrays
+
+
+def _json_default(value):
+    if isinstance(value, np.generic):
+        return value.item()
+    if isinstance(value, np.ndarray):
+        return value.tolist()
+    if isinstance(value, (Path, tuple, set)):
+        return str(value) if isinstance(value, Path) else list(value)
+    raise TypeError(f"{type(value).__name__} is not JSON serialisable")

@@ -1,0 +1,57 @@
+"""Shared fixtures. Ray tests share ONE session-scoped local Ray (num_cpus=2);
+GPU tests skip cleanly without CUDA."""
+from __future__ import annotations
+
+import os
+
+import numpy as np
+import pandas as pd
+import pytest
+
+os.environ.setdefault("RAY_DISABLE_IMPORT_WARNING", "1")
+os.environ.setdefault("RAY_ACCEL_ENV_VAR_OVERRIDE_ON_ZERO", "0")
+
+
+def pytest_collection_modifyitems(config, items):
+    import torch
+    if torch.cuda.is_available():
+        return
+    skip = pytest.mark.skip(reason="needs a CUDA GPU (none on this machine)")
+    for item in items:
+        if "gpu" in item.keywords:
+            item.add_marker(skip)
+
+
+@pytest.fixture(scope="session")
+def ray_session():
+    """One local Ray for the whole test session (start-up costs ~5–20 s here)."""
+    ray = pytest.importorskip("ray")
+    if not ray.is_initialized():
+        ray.init(num_cpus=2, include_dashboard=False, log_to_driver=False,
+                 runtime_env={"env_vars": {"PYTHONPATH": os.pathsep.join(filter(None, [
+                     os.path.dirname(os.path.dirname(os.path.abspath(__file__))), os.environ.get("PYTHONPATH")]))}})
+    yield ray
+    ray.shutdown()
+
+
+@pytest.fixture(scope="session")
+def iris_frame() -> pd.DataFrame:
+    from synth.data.sources import load_embedded
+    return load_embedded("iris").data
+
+
+@pytest.fixture(scope="session")
+def iris_synth(iris_frame):
+    """Seed 001's Iris VAE (latent 5, 300 epochs), trained once per session (~6 s)."""
+    from synth.synthesizer import LatentSynthesizer
+    return LatentSynthesizer(model="vae", latent_dim=5, random_state=0).fit(iris_frame, y="species")
+
+
+@pytest.fixture(scope="session")
+def blobs_frame() -> pd.DataFrame:
+    """Three separated Gaussian blobs with an int, a float and a categorical column, unlabelled."""
+    rng = np.random.default_rng(0)
+    centers = np.array([[0, 0, 0], [6, 6, 0], [0, 6, 6]], float)
+    X = np.concatenate([c + rng.standard_normal((40, 3)) for c in centers])
+    return pd.DataFrame({"a": X[:, 0], "b": np.round(X[:, 1] * 10).astype(np.int64), "c": X[:, 2],
+                         "kind": np.repeat(["x", "y", "z"], 40)})
