@@ -1,0 +1,117 @@
+"""The jobs behind the CLI and the demo: train from a data source (with a recorded
+hold-out split), evaluate an artifact on the rows it never saw, write samples."""
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from synth.data.sources import RawData, load_source
+from synth.data.split import fingerprint, holdout_split
+from synth.data.tabular import CleaningOptions, clean_table
+from synth.errors import ArtifactError, ConfigError, DataError
+from synth.evaluate import RealData, evaluate
+from synth.synthesizer import LatentSynthesizer
+
+
+@dataclass
+class FitInputs:
+    X: pd.DataFrame | np.ndarray
+    y: object                       # column name, labels, or None
+    true_labels: np.ndarray | None  # kept for ARI when fitting unlabelled
+
+
+def fit_inputs(raw: RawData, *, unlabelled: bool = False) -> FitInputs:
+    """What ``LatentSynthesizer.fit`` takes; ``unlabelled`` hides the labels from it."""
+    if raw.kind == "tabular":
+        if unlabelled and raw.label_column is not None:
+            return FitInputs(raw.data.drop(columns=[raw.label_column]), None,
+                             raw.data[raw.label_column].to_numpy())
+        return FitInputs(raw.data, raw.label_column, None)
+    if unlabelled:
+        return FitInputs(raw.data, None, raw.labels)
+    return FitInputs(raw.data, raw.labels, None)
+
+
+def train_source(source: str, *, label: str | None = None, unlabelled: bool = False, holdout: float = 0.2,
+                 options: dict | None = None, train_fn=None, callbacks=(), raw: RawData | None = None
+                 ) -> tuple[LatentSynthesizer, dict]:
+    """Fit on a data source minus a seeded hold-out. Returns (synthesizer, split record)."""
+    raw = raw or load_source(source, label=label)
+    options = dict(options or {})
+    seed = options.get("random_state", 0)
+    split = {"source": source, "label": label, "unlabelled": unlabelled, "holdout": holdout,
+             "seed": seed, "fingerprint": fingerprint(raw)}
+    train = raw
+    if holdout > 0:
+        train, _ = holdout_split(raw, test_size=holdout, seed=seed if seed is not None else 0)
+    inputs = fit_inputs(train, unlabelled=unlabelled)
+    syn = LatentSynthesizer(**options).fit(inputs.X, inputs.y, train_fn=train_fn, callbacks=callbacks)
+    syn.metrics_["split"] = split
+    return syn, split
+
+
+def real_data_for(syn: LatentSynthesizer, raw: RawData, split: dict) -> tuple[RealData, np.ndarray | None]:
+    """The (train, test) real data of an artifact's recorded split, cleaned like training."""
+    if split.get("fingerprint") != fingerprint(raw):
+        raise DataError(f"the data given is not the data this model was trained on "
+                        f"(fingerprint {fingerprint(raw)} vs {split.get('fingerprint')})")
+    if not split.get("holdout"):
+        raise ConfigError("this model was trained on every row (no hold-out), so utility and privacy cannot be "
+                          "measured on unseen rows; retrain with --holdout 0.2")
+    train, test = holdout_split(raw, test_size=split["holdout"], seed=split["seed"] if split["seed"] is not None else 0)
+    cfg = syn.config_
+    options = CleaningOptions(cfg.na_tokens, cfg.missing, cfg.outlier_z, cfg.clip, drop_columns=cfg.drop_columns)
+    parts = []
+    for part, z_filter in ((train, cfg.outlier_z), (test, None)):
+        inputs = fit_inputs(part, unlabelled=split.get("unlabelled", False))
+        if raw.kind == "tabular":
+            label_col = raw.label_column
+            frame, y, _ = clean_table(part.data, label=label_col,
+                                      options=CleaningOptions(options.na_tokens, options.missing, z_filter,
+                                                              options.clip, drop_columns=options.drop_columns))
+            parts.append((frame, None if y is None else y.to_numpy()))
+        else:
+            parts.append((inputs.X, part.labels))
+    (X_train, y_train), (X_test, y_test) = parts
+    true = y_train
+    if split.get("unlabelled"):
+        return RealData(X_train, None, X_test, None), true
+    return RealData(X_train, y_train, X_test, y_test), None
+
+
+def evaluate_artifact(syn: LatentSynthesizer, raw: RawData, *, out_dir: str | Path | None, methods, n=None,
+                      random_state: int = 0, gate: bool = True) -> dict:
+    split = syn.metrics_.get("split")
+    if not split:
+        raise ArtifactError("this artifact records no training split; it was not trained by `latentsynth train`")
+    real, true = real_data_for(syn, raw, split)
+    return evaluate(syn, real, methods=methods, n=n, random_state=random_state, gate=gate, out_dir=out_dir,
+                    y_true_clusters=true)
+
+
+def write_samples(syn: LatentSynthesizer, samples, path: Path, fmt: str, *, force: bool = False) -> None:
+    """csv/json for tables (with a label column), png grid / npz for images."""
+    from synth.plots import image_grid_png
+
+    if path.exists() and not force:
+        raise ConfigError(f"{path} already exists; choose another --out or pass --force")
+    path.parent.mkdir(parents=True, exist_ok=True)
+    data, labels = samples.data, samples.labels
+    if isinstance(data, pd.DataFrame):
+        if fmt not in ("csv", "json"):
+            raise ConfigError(f"format {fmt!r} is for images; tables are written as csv or json")
+        frame = data.assign(**{syn.label_name_ or "cluster": labels})
+        path.write_text(frame.to_csv(index=False) if fmt == "csv" else frame.to_json(orient="records"))
+        return
+    if fmt == "png":
+        path.write_bytes(image_grid_png(syn.transformer_.transform(data), labels=labels))
+    elif fmt == "npz":
+        np.savez(path, images=data, labels=labels.astype(str), latents=samples.latents)
+    elif fmt == "json":
+        path.write_text(json.dumps({"images": data.tolist(), "labels": labels.astype(str).tolist()}))
+    else:
+        raise ConfigError(f"format {fmt!r} is for tables; images are written as png, npz or json")

@@ -1,0 +1,128 @@
+"""The command line: happy paths and every bad input the foundation issue names —
+a one-line message, exit code 2, never a traceback."""
+import json
+import subprocess
+import sys
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from latentsynth.cli import main
+
+
+@pytest.fixture(scope="module")
+def iris_artifact(tmp_path_factory):
+    out = tmp_path_factory.mktemp("cli") / "iris"
+    assert main(["train", "--data", "iris", "--epochs", "120", "--warmup-epochs", "40", "--holdout", "0.3",
+                 "--out", str(out)]) == 0
+    return out
+
+
+def _fails(capsys, argv, message):
+    code = main(argv)
+    err = capsys.readouterr().err
+    assert code == 2, err
+    assert message in err and "Traceback" not in err
+    return err
+
+
+def test_help_for_every_command(capsys):
+    for command in ("demo", "train", "generate", "evaluate"):
+        with pytest.raises(SystemExit) as exit_:
+            main([command, "--help"])
+        assert exit_.value.code == 0
+        assert "usage: latentsynth " + command in capsys.readouterr().out
+
+
+def test_generate_csv_json_and_seed(iris_artifact, tmp_path, capsys):
+    assert main(["generate", str(iris_artifact), "--n", "12", "--cluster", "setosa", "--method", "morph",
+                 "--seed", "4"]) == 0
+    first = capsys.readouterr().out
+    frame = pd.read_csv(__import__("io").StringIO(first))
+    assert len(frame) == 12 and set(frame["species"]) == {"setosa"}
+    assert main(["generate", str(iris_artifact), "--n", "12", "--cluster", "setosa", "--method", "morph",
+                 "--seed", "4"]) == 0
+    assert capsys.readouterr().out == first
+    out = tmp_path / "s.json"
+    assert main(["generate", str(iris_artifact), "--n", "5", "--format", "json", "--accept-reject",
+                 "--out", str(out)]) == 0
+    assert len(json.loads(out.read_text())) == 5
+    _fails(capsys, ["generate", str(iris_artifact), "--n", "5", "--out", str(out)], "already exists")
+
+
+def test_evaluate_writes_report(iris_artifact, tmp_path, capsys):
+    out = tmp_path / "rep"
+    assert main(["evaluate", str(iris_artifact), "--methods", "random", "morph", "--out", str(out)]) == 0
+    report = json.loads((out / "report.json").read_text())
+    assert set(report["methods"]) == {"random", "morph"}
+    assert 0 <= report["methods"]["random"]["car"] <= 1
+    assert report["methods"]["random"]["utility"]["n_test"] == 45
+    for name in ("report.md", "kde.png", "latent_scatter.png", "samples_random.csv"):
+        assert (out / name).is_file()
+
+
+def test_unlabelled_images_train_generate_png(tmp_path, capsys):
+    art = tmp_path / "digits"
+    assert main(["train", "--data", "digits", "--unlabelled", "--epochs", "2", "--n-clusters", "4",
+                 "--out", str(art)]) == 0
+    assert main(["generate", str(art), "--n", "8", "--format", "png", "--out", str(tmp_path / "g.png")]) == 0
+    assert (tmp_path / "g.png").read_bytes()[:4] == b"\x89PNG"
+    assert main(["generate", str(art), "--n", "8", "--format", "npz", "--out", str(tmp_path / "g.npz")]) == 0
+    with np.load(tmp_path / "g.npz", allow_pickle=False) as npz:
+        assert npz["images"].shape == (8, 1, 8, 8)
+
+
+def _csv(tmp_path, name, text):
+    path = tmp_path / name
+    path.write_text(text)
+    return str(path)
+
+
+def test_bad_data_inputs(tmp_path, capsys):
+    out = str(tmp_path / "never")
+    _fails(capsys, ["train", "--data", str(tmp_path / "missing.csv"), "--out", out], "file not found")
+    _fails(capsys, ["train", "--data", _csv(tmp_path, "empty.csv", ""), "--out", out], "is empty")
+    (tmp_path / "img.csv").write_bytes(b"\x89PNG\r\n\x1a\n\x00\x00binary")
+    _fails(capsys, ["train", "--data", str(tmp_path / "img.csv"), "--out", out], "not a text CSV")
+    _fails(capsys, ["train", "--data", _csv(tmp_path, "t.csv", "a,b\nx,y\nz,w\n"), "--out", out],
+           "no numeric column")
+    _fails(capsys, ["train", "--data", _csv(tmp_path, "l.csv", "a,b\n1,2\n3,4\n"), "--label", "c", "--out", out],
+           "label column 'c' not found")
+    _fails(capsys, ["train", "--data", _csv(tmp_path, "n.csv", "a,b,y\nNA,1,p\n,2,p\nN/A,3,q\n,4,q\n"),
+                    "--label", "y", "--holdout", "0", "--out", out], "column 'a' has no usable value")
+    rows = "\n".join(f"{i},{i % 3},p" for i in range(10)) + "\n99,1,q\n"
+    _fails(capsys, ["train", "--data", _csv(tmp_path, "c.csv", "a,b,y\n" + rows), "--label", "y", "--holdout", "0",
+                    "--set", "outlier_z=null", "--out", out], "at least 2 rows")
+    assert not (tmp_path / "never").exists()
+
+
+def test_bad_generate_requests(iris_artifact, tmp_path, capsys):
+    _fails(capsys, ["generate", str(iris_artifact), "--cluster", "rose"], "unknown cluster 'rose'")
+    with pytest.raises(SystemExit) as exit_:  # argparse rejects these before any work
+        main(["generate", str(iris_artifact), "--method", "teleport"])
+    assert exit_.value.code == 2 and "invalid choice: 'teleport'" in capsys.readouterr().err
+    for n in ("0", "-4", "x"):
+        with pytest.raises(SystemExit) as exit_:
+            main(["generate", str(iris_artifact), "--n", n])
+        assert exit_.value.code == 2
+        assert "--n" in capsys.readouterr().err
+    _fails(capsys, ["generate", str(tmp_path / "nothing")], "not an artifact directory")
+    bad = tmp_path / "bad"
+    bad.mkdir()
+    for name in ("model.json", "weights.pt", "clusters.npz"):
+        (bad / name).write_text("corrupt")
+    _fails(capsys, ["generate", str(bad)], "model.json is corrupt")
+
+
+def test_train_refuses_to_overwrite(iris_artifact, capsys):
+    before = sorted(p.name for p in iris_artifact.iterdir())
+    _fails(capsys, ["train", "--data", "iris", "--out", str(iris_artifact)], "already exists")
+    assert sorted(p.name for p in iris_artifact.iterdir()) == before
+
+
+def test_subprocess_error_has_no_traceback(tmp_path):
+    run = subprocess.run([sys.executable, "-m", "latentsynth.cli", "train", "--data", str(tmp_path / "x.csv"),
+                          "--out", str(tmp_path / "o")], capture_output=True, text=True)
+    assert run.returncode == 2
+    assert "file not found" in run.stderr and "Traceback" not in run.stderr

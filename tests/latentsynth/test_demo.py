@@ -1,0 +1,27 @@
+"""`latentsynth demo --quick` writes every promised file (numbers are meaningless at 3 epochs;
+the real demo's thresholds are checked by .ci/run on the full run)."""
+import json
+
+import pytest
+
+from latentsynth.demo import run_demo
+from synth.errors import ConfigError
+
+
+@pytest.mark.filterwarnings("ignore:PolarizedHierarchical found")
+def test_quick_demo_writes_everything(tmp_path):
+    lines = []
+    report = run_demo(tmp_path / "demo-out", quick=True, log=lines.append)
+    out = tmp_path / "demo-out"
+    saved = json.loads((out / "report.json").read_text())
+    assert set(saved) == {"summary", "iris", "digits", "digits_unlabelled"}
+    assert saved["summary"]["quick"] is True and report["summary"]["runs"][0]["run"] == "iris"
+    assert "adjusted_rand_index" in saved["digits_unlabelled"]
+    assert {"random", "ellipsoid_walk", "random_walk", "morph", "crossover"} == set(saved["iris"]["methods"])
+    for name in ("report.md", "iris/kde.png", "iris/samples_random.csv", "iris/latent_scatter.png",
+                 "iris/model/model.json", "iris/model/weights.pt", "digits/samples_morph.png",
+                 "digits_unlabelled/dendrogram.png", "digits_unlabelled/model/history.png"):
+        assert (out / name).is_file(), name
+    assert any("car_mean" in line for line in lines)  # the printed table
+    with pytest.raises(ConfigError, match="already exists"):
+        run_demo(out, quick=True, log=lines.append)
