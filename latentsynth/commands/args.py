@@ -1,0 +1,87 @@
+"""Argument types and shared option groups of the command line."""
+from __future__ import annotations
+
+import argparse
+import json
+
+
+class UsageError(Exception):
+    """A command-line mistake the parser could not catch (exit 2, one line)."""
+
+
+def positive_int(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a positive integer, got {text!r}") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be ≥ 1, got {value}")
+    return value
+
+
+def non_negative_int(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected an integer ≥ 0, got {text!r}") from None
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"must be ≥ 0, got {value}")
+    return value
+
+
+def fraction(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a number in [0, 1), got {text!r}") from None
+    if not 0 <= value < 1:
+        raise argparse.ArgumentTypeError(f"must be in [0, 1), got {value}")
+    return value
+
+
+def n_clusters(text: str):
+    if text == "auto":
+        return text
+    return positive_int(text)
+
+
+def parse_set(pairs: list[str]) -> dict:
+    """--set key=value: value parsed as JSON when it can be (numbers, lists, null), else text."""
+    out = {}
+    for pair in pairs or []:
+        if "=" not in pair:
+            raise argparse.ArgumentTypeError(f"--set expects key=value, got {pair!r}")
+        key, value = pair.split("=", 1)
+        try:
+            out[key.strip()] = json.loads(value)
+        except json.JSONDecodeError:
+            out[key.strip()] = value
+    return out
+
+
+def add_model_options(p: argparse.ArgumentParser) -> None:
+    g = p.add_argument_group("model and training")
+    g.add_argument("--model", default="vae", help="latent learner: ae, vae (default) …")
+    g.add_argument("--latent-dim", type=positive_int, help="latent size (default 5 for tables, 16 for images)")
+    g.add_argument("--epochs", type=positive_int, help="training epochs (default 300 for tables, 60 for images)")
+    g.add_argument("--batch-size", type=positive_int)
+    g.add_argument("--lr", type=float)
+    g.add_argument("--kl-schedule", choices=["constant", "linear", "sigmoid", "cyclical"])
+    g.add_argument("--beta-max", type=float, help="final KL weight (seed 001: 0.01)")
+    g.add_argument("--warmup-epochs", type=non_negative_int)
+    g.add_argument("--n-clusters", type=n_clusters, help="clusters for unlabelled data: an integer or 'auto'")
+    g.add_argument("--seed", type=non_negative_int, default=0, help="random_state for every random step")
+    g.add_argument("--set", dest="extra", action="append", metavar="KEY=VALUE",
+                   help="any other config field, e.g. --set hidden=[32,16] --set q=0.9")
+
+
+def model_options(args) -> dict:
+    options = {"model": args.model, "random_state": args.seed}
+    for flag in ("latent_dim", "epochs", "batch_size", "lr", "kl_schedule", "beta_max", "warmup_epochs",
+                 "n_clusters"):
+        if getattr(args, flag) is not None:
+            options[flag] = getattr(args, flag)
+    options.update(parse_set(args.extra))
+    return options
+
+

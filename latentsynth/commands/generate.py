@@ -1,0 +1,45 @@
+"""latentsynth generate"""
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+from latentsynth.commands.args import UsageError, non_negative_int, positive_int
+
+
+def run(args) -> int:
+    from latentsynth.workflows import write_samples
+    from synth.synthesizer import LatentSynthesizer
+    syn = LatentSynthesizer.load(args.artifact)
+    fmt = args.format or ("csv" if syn.data_kind_ == "tabular" else "png")
+    samples = syn.generate(args.n, cluster=args.cluster, method=args.method, random_state=args.seed,
+                           accept_reject=args.accept_reject, back_project=args.back_project, q=args.q)
+    if args.out is None:
+        if fmt not in ("csv", "json") or syn.data_kind_ != "tabular":
+            raise UsageError(f"format {fmt} needs --out FILE")
+        frame = samples.data.assign(**{syn.label_name_ or "cluster": samples.labels})
+        sys.stdout.write(frame.to_csv(index=False) if fmt == "csv" else frame.to_json(orient="records") + "\n")
+        return 0
+    write_samples(syn, samples, Path(args.out), fmt, force=args.force)
+    rate = {k: round(v["acceptance_rate"], 3) for k, v in samples.stats.items()}
+    print(f"wrote {args.n} samples ({args.method}) to {args.out}; acceptance rate per cluster {rate}")
+    return 0
+
+
+def register(sub) -> None:
+    from synth.generate import METHODS
+    p = sub.add_parser("generate", help="sample from a saved model")
+    p.add_argument("artifact", help="artifact directory written by `latentsynth train`")
+    p.add_argument("--n", type=positive_int, default=100, help="number of samples (default 100)")
+    p.add_argument("--cluster", help="cluster name (default: all clusters, in proportion to their sizes)")
+    p.add_argument("--method", default="random", choices=list(METHODS))
+    p.add_argument("--seed", type=non_negative_int, default=0)
+    p.add_argument("--accept-reject", action="store_true", help="keep only samples inside the χ² region")
+    p.add_argument("--back-project", action="store_true",
+                   help="keep only samples whose decoded-then-re-encoded latent stays in the cluster")
+    p.add_argument("--q", type=float, help="χ² quantile of the gate (default: the model's, 0.95)")
+    p.add_argument("--format", choices=["csv", "json", "png", "npz"],
+                   help="csv/json for tables (default csv), png/npz for images (default png)")
+    p.add_argument("--out", help="output file (tables default to stdout)")
+    p.add_argument("--force", action="store_true", help="replace an existing output file")
+    p.set_defaults(func=run)
