@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
-import json
 import os
 import socket
 import tempfile
@@ -27,15 +26,13 @@ from typing import Callable
 
 import torch
 
-from synth.checkpoints import (blueprint, fingerprint_differences, load_modules, load_state, run_fingerprint,
-                               save_state)
-from synth.errors import ConfigError, TrainingError
+from synth.checkpoints import blueprint, load_modules, load_state, run_fingerprint, save_state
+from synth.errors import ConfigError, LatentSynthError, TrainingError
+from synth.runs import DEFAULT_STORAGE, absolute, prepare_run_dir
 from synth.train import Callback, TrainConfig, TrainingLoop, default_callbacks
 
 # ============================================================================ Ray Train (issue 5)
 
-RUN_FILE = "latentsynth-run.json"     # fingerprint of the model a run dir belongs to
-DEFAULT_STORAGE = "~/latentsynth-runs"
 # Train V2's controller drains each worker's one-slot report queue once per health check (2 s by
 # default), so reporting every epoch stalled small models at 2 s/epoch here. 20 ms costs the
 # controller little and keeps the per-epoch overhead at ~10 ms; set the variable to override.
@@ -118,7 +115,7 @@ def ray_train_fn(*, num_workers: int, use_gpu: bool = False, gpus_per_worker: fl
     if resume and not run_name:
         raise ConfigError("resume needs the run's name (--run-dir): which run should continue?")
     options = dict(num_workers=num_workers, gpus=gpus, cpus=float(cpus_per_worker),
-                   storage=_absolute(storage_path or DEFAULT_STORAGE), run_name=run_name,
+                   storage=absolute(storage_path or DEFAULT_STORAGE), run_name=run_name,
                    checkpoint_every=checkpoint_every, num_to_keep=num_to_keep, max_failures=max_failures,
                    resume=resume, address=address)
 
@@ -126,62 +123,6 @@ def ray_train_fn(*, num_workers: int, use_gpu: bool = False, gpus_per_worker: fl
         return _fit(model, recipe, train, val, config, callbacks=tuple(callbacks), **options)
 
     return train_fn
-
-
-def split_run_dir(run_dir: str) -> tuple[str, str]:
-    """A run's directory (path or URI) as Ray Train's (storage_path, name)."""
-    run_dir = _absolute(run_dir).rstrip("/")
-    storage, _, name = run_dir.rpartition("/")
-    if not name or not storage or storage.endswith(":/"):
-        raise ConfigError(f"--run-dir must name a directory below a parent (e.g. runs/iris-vae), got {run_dir!r}")
-    return storage, name
-
-
-def upload_directory(local: str, destination: str) -> None:
-    """Copy a local directory (an artifact) to a path or URI, e.g. next to the run's checkpoints."""
-    import pyarrow.fs
-    fs, path = _filesystem(_absolute(destination))
-    fs.create_dir(path, recursive=True)
-    pyarrow.fs.copy_files(os.path.abspath(local), path, destination_filesystem=fs)
-
-
-def _absolute(path: str) -> str:
-    return path if "://" in path else os.path.abspath(os.path.expanduser(path))
-
-
-def _filesystem(path: str):
-    import pyarrow.fs
-    if "://" in path:
-        return pyarrow.fs.FileSystem.from_uri(path)
-    return pyarrow.fs.LocalFileSystem(), path
-
-
-def _prepare_run_dir(run_dir: str, fingerprint: dict, *, resume: bool) -> None:
-    """Refuse to mix runs: a fresh run needs an empty dir, a resumed one its own fingerprint."""
-    import pyarrow.fs
-    fs, path = _filesystem(run_dir)
-    entries = fs.get_file_info(pyarrow.fs.FileSelector(path, allow_not_found=True))
-    marker = f"{path.rstrip('/')}/{RUN_FILE}"
-    if not resume:
-        if entries:
-            raise ConfigError(f"{run_dir} already holds a training run; pass --resume (resume=True) to continue it, "
-                              "or choose another --run-dir")
-        fs.create_dir(path, recursive=True)
-        with fs.open_output_stream(marker) as out:
-            out.write(json.dumps(fingerprint, indent=2).encode())
-        return
-    if not entries:
-        raise ConfigError(f"nothing to resume in {run_dir}: it does not exist or is empty; drop --resume to start")
-    try:
-        with fs.open_input_stream(marker) as src:
-            stored = json.loads(src.read())
-    except (FileNotFoundError, OSError, json.JSONDecodeError):
-        raise ConfigError(f"{run_dir} is not a latentsynth run directory (no readable {RUN_FILE}); "
-                          "choose another --run-dir") from None
-    wrong = fingerprint_differences(stored, fingerprint)
-    if wrong:
-        raise ConfigError(f"{run_dir} holds checkpoints of another model ({'; '.join(wrong)}); "
-                          "choose another --run-dir or train the same model")
 
 
 def _fit(model, recipe, train, val, config, *, callbacks, num_workers, gpus, cpus, storage, run_name,
@@ -194,7 +135,7 @@ def _fit(model, recipe, train, val, config, *, callbacks, num_workers, gpus, cpu
     run_dir = f"{storage.rstrip('/')}/{run_name}"
     connect(address)
     check_resources(num_workers=num_workers, gpus_per_worker=gpus, cpus_per_worker=cpus)
-    _prepare_run_dir(run_dir, run_fingerprint(model, recipe, train), resume=resume)
+    prepare_run_dir(run_dir, run_fingerprint(model, recipe, train), resume=resume)
     spec = {"model": blueprint(model), "recipe": recipe, "config": dataclasses.replace(config, progress=False),
             "data": ray.put((train, val)), "callbacks": callbacks, "checkpoint_every": checkpoint_every}
     resources = {"CPU": cpus, **({"GPU": gpus} if gpus else {})}
@@ -208,8 +149,11 @@ def _fit(model, recipe, train, val, config, *, callbacks, num_workers, gpus, cpu
         with _env(POLL_ENV, os.environ.get(POLL_ENV, POLL_S)):  # Train passes it on to its controller
             result = trainer.fit()
     except ray.train.TrainingFailedError as exc:
-        raise TrainingError(f"Ray Train run {run_dir} failed: {_root_cause(exc)}; its checkpoints stay there — "
-                            "rerun with --resume to continue") from None
+        cause = next(iter((getattr(exc, "worker_failures", None) or {}).values()), exc)
+        if isinstance(cause, LatentSynthError):   # the loop's own verdict (e.g. diverged): pass it on as is
+            raise type(cause)(f"{_last_line(cause)} (Ray Train run {run_dir})") from None
+        raise TrainingError(f"Ray Train run {run_dir} failed: {type(cause).__name__}: {_last_line(cause)}; "
+                            "its checkpoints stay there — rerun with --resume to continue") from None
     if result.checkpoint is None:
         raise TrainingError(f"Ray Train run {run_dir} ended without a checkpoint")
     with result.checkpoint.as_directory() as directory:
@@ -219,7 +163,7 @@ def _fit(model, recipe, train, val, config, *, callbacks, num_workers, gpus, cpu
     load_modules(recipe.modules(model), state)
     summary = {**state["summary"], "epochs_run": len(state["history"]),
                "ray_train": {"workers": num_workers, "gpus_per_worker": gpus, "run_dir": run_dir,
-                             "started_at_epochs": list(state["starts"])}}
+                             "device": state["device"], "started_at_epochs": list(state["starts"])}}
     return list(state["history"]), summary
 
 
@@ -236,11 +180,9 @@ def _env(name: str, value: str):
             os.environ[name] = before
 
 
-def _root_cause(exc: Exception) -> str:
-    failures = getattr(exc, "worker_failures", None) or {}
-    for error in failures.values():
-        return f"{type(error).__name__}: {str(error).strip().splitlines()[-1]}"
-    return str(exc).strip().splitlines()[-1]
+def _last_line(exc: Exception) -> str:
+    lines = str(exc).strip().splitlines()
+    return lines[-1] if lines else repr(exc)
 
 
 class _Reporter(Callback):
@@ -265,7 +207,7 @@ class _Reporter(Callback):
             ray.train.report(dict(logs), checkpoint=None)
             return
         state = {**loop.state_dict(), "stop_training": loop.stop_training, "finished": final,
-                 "summary": dict(loop.summary), "starts": list(self.starts)}
+                 "summary": dict(loop.summary), "starts": list(self.starts), "device": str(loop.device)}
         with tempfile.TemporaryDirectory(prefix="latentsynth-ckpt-") as directory:
             save_state(state, directory)
             ray.train.report(dict(logs), checkpoint=ray.train.Checkpoint.from_directory(directory))

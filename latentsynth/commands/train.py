@@ -25,7 +25,7 @@ def run(args) -> int:
           f"{syn.cluster_names_} → {out}")
     ray_run = syn.train_summary_.get("ray_train")
     if ray_run:
-        from synth.distributed import upload_directory
+        from synth.runs import upload_directory
         upload_directory(str(out), f"{ray_run['run_dir']}/artifact")
         print(f"Ray Train: {ray_run['workers']} worker(s); checkpoints and a copy of the artifact in "
               f"{ray_run['run_dir']} (continue it with --run-dir {ray_run['run_dir']} --resume)")
@@ -45,7 +45,8 @@ def ray_train_fn_from_args(args):
         raise UsageError("--resume needs --run-dir DIR: the run to continue")
     if args.run_dir and args.storage_path:
         raise UsageError("give --run-dir (one run's directory) or --storage-path (where new runs go), not both")
-    from synth.distributed import check_resources, connect, ray_train_fn, split_run_dir
+    from synth.distributed import check_resources, connect, ray_train_fn
+    from synth.runs import split_run_dir
     storage, name = split_run_dir(args.run_dir) if args.run_dir else (args.storage_path, None)
     gpus = 0.0 if args.gpus_per_worker is None else args.gpus_per_worker
     cpus = 1.0 if args.cpus_per_worker is None else args.cpus_per_worker

@@ -13,7 +13,7 @@ import pandas as pd
 import pytest
 
 from latentsynth.cli import main
-from synth.distributed import RUN_FILE
+from synth.runs import RUN_FILE
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -110,3 +110,12 @@ def test_resume_after_the_driver_is_killed_continues_from_the_last_checkpoint(ra
     history = pd.read_csv(out / "history.csv")
     assert history["epoch"].tolist() == list(range(1, 301))     # every epoch exactly once
     assert (run_dir / "artifact" / "model.json").is_file()      # a copy next to the checkpoints
+
+
+def test_demo_trains_through_ray_unless_told_not_to(tmp_path, monkeypatch):
+    import latentsynth.demo
+    seen = []
+    monkeypatch.setattr(latentsynth.demo, "run_demo", lambda out, **kw: seen.append(kw["train_fn"]))
+    assert main(["demo", "--out", str(tmp_path / "a")]) == 0
+    assert main(["demo", "--out", str(tmp_path / "b"), "--no-ray"]) == 0
+    assert callable(seen[0]) and seen[1] is None
