@@ -17,6 +17,7 @@ from __future__ import annotations
 import contextlib
 import dataclasses
 import os
+import signal
 import socket
 import tempfile
 import threading
@@ -146,8 +147,11 @@ def _fit(model, recipe, train, val, config, *, callbacks, num_workers, gpus, cpu
                              failure_config=FailureConfig(max_failures=max_failures),
                              checkpoint_config=CheckpointConfig(num_to_keep=num_to_keep)))
     try:
-        with _env(POLL_ENV, os.environ.get(POLL_ENV, POLL_S)):  # Train passes it on to its controller
+        with _env(POLL_ENV, os.environ.get(POLL_ENV, POLL_S)), _own_sigint():
             result = trainer.fit()
+    except SystemExit:  # Train's Ctrl-C handler aborts the run with sys.exit(0): still an interruption
+        raise KeyboardInterrupt(f"Ray Train run {run_dir} stopped; continue it with --run-dir {run_dir} "
+                                "--resume") from None
     except ray.train.TrainingFailedError as exc:
         cause = next(iter((getattr(exc, "worker_failures", None) or {}).values()), exc)
         if isinstance(cause, LatentSynthError):   # the loop's own verdict (e.g. diverged): pass it on as is
@@ -168,7 +172,20 @@ def _fit(model, recipe, train, val, config, *, callbacks, num_workers, gpus, cpu
 
 
 @contextlib.contextmanager
+def _own_sigint():
+    """Train installs a Ctrl-C handler for its run and leaves it behind; put ours back afterwards."""
+    main = threading.current_thread() is threading.main_thread()
+    before = signal.getsignal(signal.SIGINT) if main else None
+    try:
+        yield
+    finally:
+        if main:
+            signal.signal(signal.SIGINT, before)
+
+
+@contextlib.contextmanager
 def _env(name: str, value: str):
+    """Set an environment variable for the duration (Train passes it on to its controller)."""
     before = os.environ.get(name)
     os.environ[name] = value
     try:

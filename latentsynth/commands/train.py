@@ -27,8 +27,8 @@ def run(args) -> int:
     if ray_run:
         from synth.runs import upload_directory
         upload_directory(str(out), f"{ray_run['run_dir']}/artifact")
-        print(f"Ray Train: {ray_run['workers']} worker(s); checkpoints and a copy of the artifact in "
-              f"{ray_run['run_dir']} (continue it with --run-dir {ray_run['run_dir']} --resume)")
+        print(f"Ray Train: {ray_run['workers']} worker(s) on {ray_run['device']}; checkpoints and a copy of the "
+              f"artifact in {ray_run['run_dir']}")
     return 0
 
 

@@ -85,37 +85,31 @@ def test_a_run_dir_of_another_model_is_refused_and_left_alone(ray_session, tmp_p
 
 
 @pytest.mark.ray
-def test_resume_after_the_driver_is_killed_continues_from_the_last_checkpoint(ray_session, tmp_path, capsys):
+def test_resume_after_the_driver_is_interrupted_continues_from_the_last_checkpoint(ray_session, tmp_path, capsys):
     run_dir, out = tmp_path / "runs" / "iris", tmp_path / "model"
     args = ["train", "--data", "iris", "--out", str(out), "--epochs", "300", "--batch-size", "4",
             "--set", "patience=null", "--workers", "1", "--run-dir", str(run_dir), "--checkpoint-every", "5"]
     driver = subprocess.Popen([sys.executable, "-m", "latentsynth.cli", *args], cwd=tmp_path,
                               env={**os.environ, "PYTHONPATH": str(ROOT)}, start_new_session=True,
-                              stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+                              stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
     try:
         deadline = time.monotonic() + 240
         while not list(run_dir.glob("checkpoint_*/state.pt")) and driver.poll() is None:
             assert time.monotonic() < deadline, "no checkpoint within 240 s"
             time.sleep(0.2)
-        time.sleep(1.0)
+        driver.send_signal(signal.SIGINT)   # Ctrl-C
+        _, err = driver.communicate(timeout=120)
     finally:
-        os.killpg(driver.pid, signal.SIGKILL)   # the driver and the local Ray it started
-        driver.wait(timeout=60)
-    assert not out.exists(), "the first run finished before it could be interrupted"
+        if driver.poll() is None:
+            os.killpg(driver.pid, signal.SIGKILL)   # the driver and the local Ray it started
+            driver.wait(timeout=60)
+    assert driver.returncode == 130, err
+    assert "interrupted" in err and "--resume" in err
+    assert not out.exists()
     assert main(args + ["--resume"]) == 0, capsys.readouterr().err
-    assert "--resume" in capsys.readouterr().out
     meta = json.loads((out / "model.json").read_text())
     starts = meta["training"]["ray_train"]["started_at_epochs"]
     assert starts[0] == 0 and starts[-1] >= 5, starts           # continued, not from scratch
     history = pd.read_csv(out / "history.csv")
     assert history["epoch"].tolist() == list(range(1, 301))     # every epoch exactly once
     assert (run_dir / "artifact" / "model.json").is_file()      # a copy next to the checkpoints
-
-
-def test_demo_trains_through_ray_unless_told_not_to(tmp_path, monkeypatch):
-    import latentsynth.demo
-    seen = []
-    monkeypatch.setattr(latentsynth.demo, "run_demo", lambda out, **kw: seen.append(kw["train_fn"]))
-    assert main(["demo", "--out", str(tmp_path / "a")]) == 0
-    assert main(["demo", "--out", str(tmp_path / "b"), "--no-ray"]) == 0
-    assert callable(seen[0]) and seen[1] is None
