@@ -167,7 +167,8 @@ def _fit(model, recipe, train, val, config, *, callbacks, num_workers, gpus, cpu
     load_modules(recipe.modules(model), state)
     summary = {**state["summary"], "epochs_run": len(state["history"]),
                "ray_train": {"workers": num_workers, "gpus_per_worker": gpus, "run_dir": run_dir,
-                             "device": state["device"], "started_at_epochs": list(state["starts"])}}
+                             "device": state["device"], "threads_per_worker": state["threads"],
+                             "started_at_epochs": list(state["starts"])}}
     return list(state["history"]), summary
 
 
@@ -224,7 +225,8 @@ class _Reporter(Callback):
             ray.train.report(dict(logs), checkpoint=None)
             return
         state = {**loop.state_dict(), "stop_training": loop.stop_training, "finished": final,
-                 "summary": dict(loop.summary), "starts": list(self.starts), "device": str(loop.device)}
+                 "summary": dict(loop.summary), "starts": list(self.starts), "device": str(loop.device),
+                 "threads": torch.get_num_threads()}
         with tempfile.TemporaryDirectory(prefix="latentsynth-ckpt-") as directory:
             save_state(state, directory)
             ray.train.report(dict(logs), checkpoint=ray.train.Checkpoint.from_directory(directory))

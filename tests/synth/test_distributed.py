@@ -63,7 +63,7 @@ def test_one_worker_gives_the_plain_loops_weights(ray_session, tmp_path):
     assert (_weights(remote) - _weights(local)).abs().max() <= 1e-6
     assert [h["loss"] for h in ray_history] == pytest.approx([h["loss"] for h in history], abs=1e-6)
     assert ray_summary["epochs_run"] == summary["epochs_run"] == len(history)
-    assert ray_summary["ray_train"]["started_at_epochs"] == [0]
+    assert ray_summary["ray_train"]["started_at_epochs"] == [0] and ray_summary["ray_train"]["threads_per_worker"] == 1
     states = sorted((tmp_path / "one").rglob(STATE_FILE))
     assert states, "no checkpoint was written"
     state = torch.load(states[-1], weights_only=True)  # weights_only-safe
