@@ -23,14 +23,20 @@ import tempfile
 import time
 from pathlib import Path
 
-import numpy as np
-import torch
-from torch.utils.data import TensorDataset
+# Ray starts each worker with OMP_NUM_THREADS = its CPUs; start the plain loop's process the same
+# way (before torch loads), so both configure their thread pools alike.
+_pre = argparse.ArgumentParser(add_help=False)
+_pre.add_argument("--threads", type=int, default=1)
+os.environ.setdefault("OMP_NUM_THREADS", str(_pre.parse_known_args()[0].threads))
 
-from synth.models.autoencoder import Autoencoder, AutoencoderConfig
-from synth.recipes import AutoencoderRecipe
-from synth.schedules import KLSchedule
-from synth.train import Callback, TrainConfig, TrainingLoop
+import numpy as np  # noqa: E402
+import torch  # noqa: E402
+from torch.utils.data import TensorDataset  # noqa: E402
+
+from synth.models.autoencoder import Autoencoder, AutoencoderConfig  # noqa: E402
+from synth.recipes import AutoencoderRecipe  # noqa: E402
+from synth.schedules import KLSchedule  # noqa: E402
+from synth.train import Callback, TrainConfig, TrainingLoop  # noqa: E402
 
 RESULTS = Path(__file__).resolve().parent / "results" / "train_overhead.json"
 
