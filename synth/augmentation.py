@@ -26,7 +26,7 @@ ROWS = ("real", "real + synthetic", "reconstructed + synthetic", "synthetic")
 
 
 def pca_forest(n_features: int, n_train: int, *, components: int = 22, trees: int = 200, random_state: int = 0):
-    """PCA (at most ``components``, fewer if the data are smaller) → random forest."""
+    """PCA (at most ``components``, fewer if the training set is smaller) → random forest."""
     from sklearn.decomposition import PCA
     from sklearn.ensemble import RandomForestClassifier
     from sklearn.pipeline import make_pipeline
@@ -35,9 +35,9 @@ def pca_forest(n_features: int, n_train: int, *, components: int = 22, trees: in
                          RandomForestClassifier(n_estimators=trees, random_state=random_state, n_jobs=1))
 
 
-def _accuracy(model, X_fit, y_fit, X_test, y_test) -> float:
-    from sklearn.base import clone
-    return float(np.mean(clone(model).fit(X_fit, y_fit).predict(X_test) == y_test))
+def _accuracy(X_fit, y_fit, X_test, y_test, **classifier) -> float:
+    model = pca_forest(X_fit.shape[1], len(X_fit), **classifier)
+    return float(np.mean(model.fit(X_fit, y_fit).predict(X_test) == y_test))
 
 
 def augmentation_experiment(X, y, *, options: dict, folds: int = 5, ratio: float = 1.0, method: str = "random",
@@ -67,16 +67,16 @@ def augmentation_experiment(X, y, *, options: dict, folds: int = 5, ratio: float
                  for name, c in zip(syn.cluster_names_, syn.cluster_sizes_)]
         X_syn = features(np.concatenate([p[0] for p in parts]))
         y_syn = np.concatenate([p[1] for p in parts]).astype(str)
-        model = pca_forest(X_real.shape[1], len(X_real) + len(X_syn), components=components, trees=trees,
-                           random_state=random_state)
-        scores["real"].append(_accuracy(model, X_real, y_real, X_test, y_test))
-        scores["real + synthetic"].append(_accuracy(model, np.vstack([X_real, X_syn]),
-                                                    np.concatenate([y_real, y_syn]), X_test, y_test))
+        clf = {"components": components, "trees": trees, "random_state": random_state}
+        scores["real"].append(_accuracy(X_real, y_real, X_test, y_test, **clf))
+        scores["real + synthetic"].append(_accuracy(np.vstack([X_real, X_syn]), np.concatenate([y_real, y_syn]),
+                                                    X_test, y_test, **clf))
         if syn.can_encode:
             X_rec = features(syn.decode(syn.encode(X[train])))
-            scores["reconstructed + synthetic"].append(_accuracy(model, np.vstack([X_rec, X_syn]),
-                                                                 np.concatenate([y_real, y_syn]), X_test, y_test))
-        scores["synthetic"].append(_accuracy(model, X_syn, y_syn, X_test, y_test))
+            scores["reconstructed + synthetic"].append(_accuracy(np.vstack([X_rec, X_syn]),
+                                                                 np.concatenate([y_real, y_syn]), X_test, y_test,
+                                                                 **clf))
+        scores["synthetic"].append(_accuracy(X_syn, y_syn, X_test, y_test, **clf))
         if log:
             log(f"fold {fold + 1}/{folds}: " + ", ".join(f"{k} {v[-1]:.3f}" for k, v in scores.items() if v))
     rows = {row: {"mean": float(np.mean(v)), "std": float(np.std(v, ddof=1)), "per_fold": v}

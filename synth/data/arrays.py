@@ -18,6 +18,11 @@ LABEL_KEYS = ("labels", "label", "y", "targets", "target")
 
 
 def _load(path: Path):
+    with open(path, "rb") as handle:
+        magic = handle.read(6)
+    if not (magic.startswith(b"\x93NUMPY") or magic.startswith(b"PK")):
+        raise DataError(f"{path} is not a readable numpy file (no .npy header or .npz archive); "
+                        "write it with np.save or np.savez")
     try:
         return np.load(path, allow_pickle=False)
     except ValueError as exc:

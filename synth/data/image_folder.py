@@ -78,7 +78,7 @@ def images_to_array(images: list, *, image_size=None, channels: int | None = Non
         counts = Counter((im.height, im.width) for im in images)
         target = max(counts, key=lambda s: (counts[s], s[0] * s[1]))
     resized = sum((im.height, im.width) != target for im in images)
-    if resized:
+    if resized and len({(im.height, im.width) for im in images}) > 1:  # mixed sizes: say what happened
         warnings.warn(f"resized {resized} of {len(images)} images to {target[0]}×{target[1]} "
                       "(aspect kept, centre-cropped)", stacklevel=3)
     mode = "L" if channels == 1 else "RGB"
