@@ -104,12 +104,14 @@ def dendrogram_png(linkage: np.ndarray, labels: list[str]) -> bytes:
 
 
 def image_grid_png(images: np.ndarray, *, ncol: int = 10, labels=None, tile: int = 48) -> bytes:
-    """(n, C, H, W) floats in [0, 1] → one PNG mosaic (row-major), each tile upscaled to ~``tile``
-    pixels (nearest neighbour) and captioned with its label. PIL, not matplotlib: 100 subplots
-    cost seconds, a mosaic milliseconds."""
+    """(n, C, H, W) floats in [0, 1] (or (n, H, W) 2-D records) → one PNG mosaic (row-major),
+    each tile upscaled to ~``tile`` pixels (nearest neighbour) and captioned with its label.
+    PIL, not matplotlib: 100 subplots cost seconds, a mosaic milliseconds."""
     from PIL import Image, ImageDraw
 
     images = np.clip(np.asarray(images, float), 0, 1)
+    if images.ndim == 3:
+        images = images[:, None]
     n, c, h, w = images.shape
     ncol = max(1, min(ncol, n))
     nrow = (n + ncol - 1) // ncol

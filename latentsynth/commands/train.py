@@ -4,10 +4,17 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from latentsynth.commands.args import UsageError, add_model_options, fraction, model_options, non_negative_int, positive_int
+from latentsynth.commands.args import (UsageError, add_data_options, add_model_options, data_options, fraction,
+                                       model_options, non_negative_int, positive_int)
 
 RAY_FLAGS = ("gpus_per_worker", "cpus_per_worker", "address", "run_dir", "storage_path", "max_failures",
              "checkpoint_every", "keep_checkpoints")
+
+
+def _summary(history: list[dict]) -> str:
+    last = history[-1] if history else {}
+    shown = [k for k in ("loss", "d_loss", "g_loss", "wasserstein", "record_mse") if k in last]
+    return ", ".join(f"final {k} {last[k]:.4g}" for k in shown) or "no epochs run"
 
 
 def run(args) -> int:
@@ -16,13 +23,19 @@ def run(args) -> int:
     if out.exists() and any(out.iterdir()) and not args.force:
         raise UsageError(f"{out} already exists and is not empty; choose another --out or pass --force")
     train_fn = ray_train_fn_from_args(args)
+    callbacks = []
+    if args.sample_every:
+        from synth.sample_grid import SampleGrid
+        sample_dir = Path(args.sample_dir or f"{out}-samples")
+        callbacks.append(SampleGrid(sample_dir, every=args.sample_every, seed=args.seed))
     syn, _ = train_source(args.data, label=args.label, unlabelled=args.unlabelled, holdout=args.holdout,
-                          options=model_options(args), train_fn=train_fn)
+                          options=model_options(args), load_options=data_options(args), train_fn=train_fn,
+                          callbacks=callbacks)
     syn.save(out, overwrite=args.force)
-    last = syn.history_[-1] if syn.history_ else {}
-    print(f"trained {syn.config_.model} on {args.data}: {len(syn.history_)} epochs, "
-          f"final loss {last.get('loss', float('nan')):.4g}, {len(syn.cluster_names_)} clusters "
-          f"{syn.cluster_names_} → {out}")
+    print(f"trained {syn.config_.model} on {args.data}: {len(syn.history_)} epochs, {_summary(syn.history_)}, "
+          f"{len(syn.cluster_names_)} clusters {syn.cluster_names_} → {out}")
+    if callbacks:
+        print(f"sample grids every {args.sample_every} epochs → {callbacks[0].out_dir}")
     ray_run = syn.train_summary_.get("ray_train")
     if ray_run:
         from synth.runs import upload_directory
@@ -89,13 +102,20 @@ def add_ray_options(p: argparse.ArgumentParser) -> None:
 
 def register(sub) -> None:
     p = sub.add_parser("train", help="train a model on a data set and save the artifact directory")
-    p.add_argument("--data", required=True, help="embedded name (iris, wine, breast_cancer, digits) or a CSV path")
-    p.add_argument("--label", help="label column of a CSV (one cluster per label)")
+    p.add_argument("--data", required=True,
+                   help="embedded name (iris, wine, breast_cancer, digits), torchvision name (mnist, fashion_mnist, "
+                        "cifar10, flowers102), a CSV file, an image folder (class sub-folders = labels), "
+                        "or a .npy/.npz array (images; 2-D records N×H×W for --model double-ae)")
+    p.add_argument("--label", help="label column of a CSV, or label key of a .npz (one cluster per label)")
     p.add_argument("--unlabelled", action="store_true", help="ignore labels; cluster the latent space instead")
     p.add_argument("--holdout", type=fraction, default=0.2,
                    help="share of rows held out for `evaluate` (default 0.2; 0 trains on every row)")
     p.add_argument("--out", required=True, help="artifact directory to create")
     p.add_argument("--force", action="store_true", help="replace an existing artifact directory")
+    p.add_argument("--sample-every", type=positive_int, metavar="N",
+                   help="write a PNG grid of samples every N epochs (images and records)")
+    p.add_argument("--sample-dir", help="where the sample grids go (default OUT-samples)")
     add_model_options(p)
+    add_data_options(p)
     add_ray_options(p)
     p.set_defaults(func=run)
