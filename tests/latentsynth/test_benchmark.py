@@ -118,3 +118,19 @@ def test_best_per_column_and_the_verdict():
                                       "test_size": 0.3, "gate": True, "default_model": "vae"},
                              "environment": {"sdmetrics": "0.0"}, "summary": summary, "seconds": 1.0})
     assert "matches or beats `identity` on 1 of 1" in md and "**0.905 ± 0.005**" in md
+
+
+@pytest.mark.parametrize("model", ["identity", "pca"])
+def test_baselines_train_generate_and_evaluate_from_the_cli(tmp_path, capsys, model):
+    artifact = tmp_path / model
+    assert main(["train", "--data", "wine", "--model", model, "--latent-dim", "4", "--holdout", "0.3",
+                 "--out", str(artifact)]) == 0
+    assert f"trained {model} on wine: 1 epochs" in capsys.readouterr().out
+    assert main(["generate", str(artifact), "--n", "9", "--method", "crossover", "--accept-reject",
+                 "--back-project", "--seed", "2"]) == 0
+    frame = pd.read_csv(__import__("io").StringIO(capsys.readouterr().out))
+    assert len(frame) == 9 and "cultivar" in frame.columns
+    assert main(["evaluate", str(artifact), "--methods", "random", "--out", str(tmp_path / "rep")]) == 0
+    report = json.loads((tmp_path / "rep" / "report.json").read_text())
+    assert report["latent_dim"] == (13 if model == "identity" else 4)
+    assert report["methods"]["random"]["utility"]["tstr"]["accuracy"] > 0.8
