@@ -9,7 +9,7 @@ are its prior (``synth.families`` holds what differs per model family).
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import numpy as np
@@ -82,23 +82,29 @@ class LatentSynthesizer:
         if data.kind not in kind.data_kinds:
             raise ConfigError(f"model {cfg.model!r} does not take {data.kind} data; it takes {list(kind.data_kinds)}")
         seed = cfg.random_state if cfg.random_state is not None else _fresh_seed()
-        cfg = cfg.resolve(data.kind, seed=seed, defaults=kind.defaults(cfg))
+        cfg = cfg.resolve(data.kind, seed=seed, defaults=kind.defaults(cfg), n_features=int(np.prod(data.X.shape[1:])),
+                          labelled=data.labels is not None)
         self._check_label_counts(data)
         self.config_, self.data_kind_, self.transformer_ = cfg, data.kind, data.transformer
         self.label_name_, self.label_dtype_, self.cleaning_report_ = data.label_name, data.label_dtype, data.report
         self.family_ = family_of(kind)
         n_classes = 0 if data.labels is None else len(label_partition(data.labels).classes_)
         self.network_ = kind.network_config(cfg, data.X.shape[1:], n_classes=n_classes)
+        if self.network_.latent_dim != cfg.latent_dim:  # identity/pca: the latent size follows the data
+            cfg = self.config_ = replace(cfg, latent_dim=self.network_.latent_dim)
         with torch.random.fork_rng(devices=[]):  # seeded init without touching the caller's RNG
             torch.manual_seed(seed)
             self.module_ = kind.build(self.network_)
-        recipe = kind.recipe(cfg, self.network_)
         train_set, val_set = self.family_.datasets(self, data, seed)
-        train_cfg = TrainConfig(epochs=cfg.epochs, batch_size=cfg.batch_size, lr=cfg.lr,
-                                weight_decay=cfg.weight_decay, val_fraction=cfg.val_fraction,
-                                patience=cfg.patience, seed=seed)
-        self.history_, self.train_summary_ = (train_fn or fit_local)(self.module_, recipe, train_set, val_set,
-                                                                     train_cfg, callbacks=tuple(callbacks))
+        if kind.fit_closed_form is not None:  # nothing to iterate (or to distribute): train_fn is not needed
+            self.history_, self.train_summary_ = kind.fit_closed_form(self.module_, train_set, val_set)
+        else:
+            recipe = kind.recipe(cfg, self.network_)
+            train_cfg = TrainConfig(epochs=cfg.epochs, batch_size=cfg.batch_size, lr=cfg.lr,
+                                    weight_decay=cfg.weight_decay, val_fraction=cfg.val_fraction,
+                                    patience=cfg.patience, seed=seed)
+            self.history_, self.train_summary_ = (train_fn or fit_local)(self.module_, recipe, train_set, val_set,
+                                                                         train_cfg, callbacks=tuple(callbacks))
         self.module_.eval()
         self.family_.fit_clusters(self, data, seed)
         self.metrics_ = {}

@@ -88,15 +88,16 @@ def parse_set(pairs: list[str]) -> dict:
 
 def add_model_options(p: argparse.ArgumentParser) -> None:
     g = p.add_argument_group("model and training")
-    g.add_argument("--model", default="vae", help="ae, vae (default), dcgan, wgan-gp, cdcgan, cwgan-gp "
-                   "(images) or double-ae (2-D records)")
-    g.add_argument("--latent-dim", type=positive_int, help="latent size (default 5 for tables, 16 for images; "
-                   "GAN noise: 100 DCGAN, 128 WGAN-GP)")
-    g.add_argument("--epochs", type=positive_int, help="training epochs (default 300 for tables, 60 for images)")
+    g.add_argument("--model", default="vae", help="ae, vae (default), the closed-form baselines pca and identity "
+                   "(tables, images); dcgan, wgan-gp, cdcgan, cwgan-gp (images); double-ae (2-D records)")
+    g.add_argument("--latent-dim", type=positive_int, help="latent size (default: a table's feature count up to "
+                   "16; 48 for labelled images, 16 for unlabelled ones; GAN noise: 100 DCGAN, 128 WGAN-GP)")
+    g.add_argument("--epochs", type=positive_int, help="training epochs (default 1000 for tables, 300 for images; "
+                   "60 for GANs and the double autoencoder)")
     g.add_argument("--batch-size", type=positive_int)
     g.add_argument("--lr", type=float)
     g.add_argument("--kl-schedule", choices=["constant", "linear", "sigmoid", "cyclical"])
-    g.add_argument("--beta-max", type=float, help="final KL weight (seed 001: 0.01)")
+    g.add_argument("--beta-max", type=float, help="final KL weight (default 1e-4; seed 001 used 0.01)")
     g.add_argument("--warmup-epochs", type=non_negative_int)
     g.add_argument("--n-clusters", type=n_clusters, help="clusters for unlabelled data: an integer or 'auto'")
     g.add_argument("--seed", type=non_negative_int, default=0, help="random_state for every random step")

@@ -14,10 +14,10 @@ from synth.models.gan import GAN, GANConfig
 
 GAN_DEFAULTS = {
     "dcgan": {"latent_dim": 100, "lr": 2e-4, "adam_betas": (0.5, 0.999), "batch_size": 128, "critic_steps": 1,
-              "gan_channels": 256, "val_fraction": 0.0},
+              "gan_channels": 256, "val_fraction": 0.0, "epochs": 60},
     # seed 001 gives lr and λ but not WGAN-GP's betas: (0.5, 0.9) as in Gulrajani et al.'s released code
     "wgan-gp": {"latent_dim": 128, "lr": 1e-4, "adam_betas": (0.5, 0.9), "batch_size": 64, "critic_steps": 5,
-                "gan_channels": 256, "val_fraction": 0.0},
+                "gan_channels": 256, "val_fraction": 0.0, "epochs": 60},
 }
 
 
@@ -64,7 +64,7 @@ def _double_ae_defaults(config: SynthConfig) -> dict:
     if config.latent_dim is not None and config.latent_dim != d1 * d2:
         raise ConfigError(f"double-ae's latent is the d₁×d₂ matrix ({d1}×{d2} = {d1 * d2}); set column_dim and "
                           f"row_dim instead of latent_dim={config.latent_dim}")
-    return {"column_dim": d1, "row_dim": d2, "latent_dim": d1 * d2, "batch_size": 16}
+    return {"column_dim": d1, "row_dim": d2, "latent_dim": d1 * d2, "batch_size": 16, "epochs": 60}
 
 
 def _double_ae_network(config: SynthConfig, input_shape, *, n_classes: int = 0):
