@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from latentsynth.commands.args import UsageError, add_model_options, fraction, model_options
+from latentsynth.commands.args import UsageError, add_model_options, fraction, model_options, positive_int
 
 
 def run(args) -> int:
@@ -11,13 +11,23 @@ def run(args) -> int:
     out = Path(args.out)
     if out.exists() and any(out.iterdir()) and not args.force:
         raise UsageError(f"{out} already exists and is not empty; choose another --out or pass --force")
+    callbacks = ()
+    if args.fid_every:
+        from synth.metrics.fid import InceptionExtractor
+        from synth.metrics.fid_callback import FIDCallback
+        extractor = InceptionExtractor(args.fid_weights)   # a missing weights file fails now, not after epochs
+        callbacks = (FIDCallback(every=args.fid_every, n=args.fid_n, extractor=extractor),)
     syn, _ = train_source(args.data, label=args.label, unlabelled=args.unlabelled, holdout=args.holdout,
-                          options=model_options(args))
+                          options=model_options(args), callbacks=callbacks)
     syn.save(out, overwrite=args.force)
     last = syn.history_[-1] if syn.history_ else {}
     print(f"trained {syn.config_.model} on {args.data}: {len(syn.history_)} epochs, "
           f"final loss {last.get('loss', float('nan')):.4g}, {len(syn.cluster_names_)} clusters "
           f"{syn.cluster_names_} → {out}")
+    fids = [(h["epoch"], h["fid"]) for h in syn.history_ if "fid" in h]
+    if fids:
+        note = "" if callbacks[0].extractor.official else " (stand-in Inception weights: checks plumbing, not quality)"
+        print("FID by epoch: " + ", ".join(f"{e}: {v:.4g}" for e, v in fids) + note)
     return 0
 
 
@@ -31,4 +41,10 @@ def register(sub) -> None:
     p.add_argument("--out", required=True, help="artifact directory to create")
     p.add_argument("--force", action="store_true", help="replace an existing artifact directory")
     add_model_options(p)
+    g = p.add_argument_group("FID over epochs (image data)")
+    g.add_argument("--fid-every", type=positive_int, metavar="K",
+                   help="every K epochs, log the FID of --fid-n decoded images against --fid-n training images "
+                        "(history.csv column fid, plotted in history.png)")
+    g.add_argument("--fid-n", type=positive_int, default=200, help="images per side for --fid-every (default 200)")
+    g.add_argument("--fid-weights", help="Inception weights file (default: pytorch-fid's, in $TORCH_HOME/hub)")
     p.set_defaults(func=run)
