@@ -13,7 +13,7 @@ from __future__ import annotations
 # Kept self-contained (imports included) so it reads, and merges, as one block.
 import ray  # noqa: E402
 
-from synth.errors import ConfigError, LatentSynthError  # noqa: E402
+from synth.errors import ConfigError, DataError, LatentSynthError  # noqa: E402
 from synth.metrics.feature_stats import FeatureStats  # noqa: E402
 from synth.metrics.fid import FIDResult, InceptionExtractor, feature_stats, fid_score  # noqa: E402
 from synth.metrics.image_sources import ImageSource, as_image_source  # noqa: E402
@@ -80,7 +80,9 @@ class ShardedStats:
         if not self.actors:
             self._start()
         count = min(self.workers, len(source))
-        shards = [source.shard(k, count) for k in range(count)]
+        if count == 0:
+            raise DataError(f"{source.describe()} holds no images")
+        shards = [source.shard(k, count) for k in range(count)] if count > 1 else [source]
         try:
             parts = ray.get([actor.stats.remote(shard, self.batch_size)
                              for actor, shard in zip(self.actors, shards)])
