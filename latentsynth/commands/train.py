@@ -22,20 +22,29 @@ def run(args) -> int:
     out = Path(args.out)
     if out.exists() and any(out.iterdir()) and not args.force:
         raise UsageError(f"{out} already exists and is not empty; choose another --out or pass --force")
-    train_fn = ray_train_fn_from_args(args)
     callbacks = []
+    if args.fid_every:
+        from synth.metrics.fid import InceptionExtractor
+        from synth.metrics.fid_callback import FIDCallback
+        extractor = InceptionExtractor(args.fid_weights)   # a missing weights file fails now, not after epochs
+        callbacks.append(FIDCallback(every=args.fid_every, n=args.fid_n, extractor=extractor))
     if args.sample_every:
         from synth.sample_grid import SampleGrid
         sample_dir = Path(args.sample_dir or f"{out}-samples")
         callbacks.append(SampleGrid(sample_dir, every=args.sample_every, seed=args.seed))
+    train_fn = ray_train_fn_from_args(args)
     syn, _ = train_source(args.data, label=args.label, unlabelled=args.unlabelled, holdout=args.holdout,
                           options=model_options(args), load_options=data_options(args), train_fn=train_fn,
                           callbacks=callbacks)
     syn.save(out, overwrite=args.force)
     print(f"trained {syn.config_.model} on {args.data}: {len(syn.history_)} epochs, {_summary(syn.history_)}, "
           f"{len(syn.cluster_names_)} clusters {syn.cluster_names_} → {out}")
-    if callbacks:
-        print(f"sample grids every {args.sample_every} epochs → {callbacks[0].out_dir}")
+    if args.sample_every:
+        print(f"sample grids every {args.sample_every} epochs → {callbacks[-1].out_dir}")
+    fids = [(h["epoch"], h["fid"]) for h in syn.history_ if "fid" in h]
+    if fids:
+        note = "" if callbacks[0].extractor.official else " (stand-in Inception weights: checks plumbing, not quality)"
+        print("FID by epoch: " + ", ".join(f"{e}: {v:.4g}" for e, v in fids) + note)
     ray_run = syn.train_summary_.get("ray_train")
     if ray_run:
         from synth.runs import upload_directory
@@ -118,4 +127,10 @@ def register(sub) -> None:
     add_model_options(p)
     add_data_options(p)
     add_ray_options(p)
+    g = p.add_argument_group("FID over epochs (image data)")
+    g.add_argument("--fid-every", type=positive_int, metavar="K",
+                   help="every K epochs, log the FID of --fid-n decoded images against --fid-n training images "
+                        "(history.csv column fid, plotted in history.png)")
+    g.add_argument("--fid-n", type=positive_int, default=200, help="images per side for --fid-every (default 200)")
+    g.add_argument("--fid-weights", help="Inception weights file (default: pytorch-fid's, in $TORCH_HOME/hub)")
     p.set_defaults(func=run)
