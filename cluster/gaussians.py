@@ -34,6 +34,28 @@ _ARRAY_KEYS = ("means", "covariances", "cholesky", "counts", "shrinkage", "jitte
                "q", "ridge", "shrinkage_method")
 
 
+def mahalanobis_sq(Z: np.ndarray, mean: np.ndarray, chol: np.ndarray) -> np.ndarray:
+    """D² = ‖y‖² with L y = z − μ, per row. Z: (n, d), mean: (d,), chol: (d, d) lower → (n,).
+
+    Forward substitution in elementwise numpy operations, not a BLAS triangular solve:
+    multi-threaded BLAS changes last bits with the thread count, and D² decides the χ²
+    gate and travels in provenance, which must be bit-identical in every process
+    (a Ray Serve replica runs one BLAS thread, a notebook several). O(n d²).
+    """
+    diff = np.asarray(Z, dtype=np.float64) - mean
+    d = diff.shape[1]
+    y = np.empty((d, diff.shape[0]))
+    for i in range(d):
+        acc = diff[:, i].copy()
+        for j in range(i):
+            acc -= chol[i, j] * y[j]
+        y[i] = acc / chol[i, i]
+    d2 = y[0] * y[0] if d else np.zeros(diff.shape[0])
+    for i in range(1, d):
+        d2 += y[i] * y[i]
+    return d2
+
+
 def ledoit_wolf_shrinkage(X: np.ndarray) -> float:
     """Ledoit–Wolf intensity s for the rows of X: (n, d) float64, centred here.
 
@@ -160,9 +182,7 @@ class ClusterGaussians:
 
     def _mahalanobis_sq(self, Z: np.ndarray, k: int) -> np.ndarray:
         # Solve L y = (z − μ) instead of forming Σ⁻¹: D² = ‖y‖², stable and O(d²).
-        y = linalg.solve_triangular(self.cholesky_[k], (Z - self.means_[k]).T,
-                                    lower=True, check_finite=False)
-        return np.einsum("ij,ij->j", y, y)
+        return mahalanobis_sq(Z, self.means_[k], self.cholesky_[k])
 
     def mahalanobis_sq(self, Z, k: int) -> np.ndarray:
         """Squared Mahalanobis distance D² of each row to cluster k. Z: (n, d) → (n,)."""

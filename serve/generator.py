@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import json
 import os
+from collections import Counter
 
 import numpy as np
 import torch
@@ -56,6 +57,7 @@ class Generator:
         self._load = ray_serve.multiplexed(max_num_models_per_replica=settings.max_models_per_replica)(load)
         self._generate_batch.set_max_batch_size(settings.max_batch_size)
         self._generate_batch.set_batch_wait_timeout_s(settings.batch_wait_timeout_s)
+        self._batch_sizes: Counter[int] = Counter()
 
     async def _model(self) -> LoadedModel | Failure:
         name = ray_serve.get_multiplexed_model_id()
@@ -75,6 +77,7 @@ class Generator:
 
     @ray_serve.batch(max_batch_size=32, batch_wait_timeout_s=0.005)
     async def _generate_batch(self, calls: list[GenerateCall]) -> list[Payload | Failure]:
+        self._batch_sizes[len(calls)] += 1
         model = await self._model()   # Serve splits batches by model id: one model per batch
         if isinstance(model, Failure):
             return [model] * len(calls)
@@ -84,6 +87,10 @@ class Generator:
         """Names in this replica's LRU (for tests and debugging)."""
         wrapper = getattr(self._load, "__serve_multiplex_wrapper", None)
         return list(wrapper.models) if wrapper is not None else []
+
+    def batch_sizes(self) -> dict[int, int]:
+        """How many batches of each size this replica ran (the benchmark reports it)."""
+        return dict(self._batch_sizes)
 
     def pid(self) -> int:
         return os.getpid()
