@@ -85,7 +85,8 @@ class Generator:
 
     async def loaded_models(self) -> list[str]:
         """Names in this replica's LRU (for tests and debugging)."""
-        wrapper = getattr(self._load, "__serve_multiplex_wrapper", None)
+        # Serve keeps its LRU on the wrapped loader (ray/serve/multiplex.py); read-only peek
+        wrapper = getattr(getattr(self._load, "__wrapped__", None), "__serve_multiplex_wrapper", None)
         return list(wrapper.models) if wrapper is not None else []
 
     def batch_sizes(self) -> dict[int, int]:

@@ -14,10 +14,11 @@ import hmac
 import logging
 from typing import Literal
 
-from fastapi import FastAPI, HTTPException, Path as PathParam, Query, Security
+from fastapi import FastAPI, HTTPException, Path as PathParam, Query, Request, Security
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
 from fastapi.security import APIKeyHeader
+from starlette.exceptions import HTTPException as StarletteHTTPException
 from ray import serve as ray_serve
 from ray.exceptions import RayActorError
 from ray.serve.exceptions import BackPressureError, DeploymentUnavailableError, ReplicaUnavailableError
@@ -58,6 +59,15 @@ app = FastAPI(title="latentsynth", version="1",
               description="Synthetic rows and images from cluster-specific Gaussian models of a learned latent "
                           "space. Same seed → same bytes. Models are the artifact directories of the server's "
                           "models directory.")
+
+
+@app.exception_handler(StarletteHTTPException)
+async def _http_error(request: Request, exc: StarletteHTTPException) -> JSONResponse:
+    """FastAPI answers 400 to a body it cannot decode; for us that is a bad ``body`` field (422)."""
+    if exc.status_code == 400:
+        return JSONResponse({"detail": [{"loc": ["body"], "msg": str(exc.detail), "type": "body_unreadable"}]},
+                            status_code=422)
+    return JSONResponse({"detail": exc.detail}, status_code=exc.status_code, headers=getattr(exc, "headers", None))
 
 
 async def _wait(response):
@@ -195,6 +205,8 @@ class Ingress:
         self._model_or_404(model)
         self._check_n(samples, "query", "samples")
         summary = model_summary(self._settings.models_dir, model) or {}
+        if summary.get("error"):
+            raise HTTPException(404, f"model {model!r} cannot be loaded: {summary['error']}")
         if (summary.get("data_kind") == "tabular") != (kind == "tabular"):
             raise invalid("query", "model", f"model {model!r} holds {summary.get('data_kind')} data; use "
                           f"/generate/{'tabular' if summary.get('data_kind') == 'tabular' else 'image'}")
