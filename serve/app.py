@@ -20,12 +20,14 @@ def build_app(args: ServeArgs | dict) -> Application:
     settings = args if isinstance(args, ServeArgs) else ServeArgs.model_validate(args)
     limits = {"max_ongoing_requests": settings.max_ongoing_requests,
               "max_queued_requests": settings.max_queued_requests}
+    quiet = {"enable_access_log": False}   # a log line per internal call costs CPU and says nothing new
     generator = Generator.options(num_replicas=settings.replicas, ray_actor_options={"num_cpus": settings.generator_cpus},
-                                  **limits).bind(settings)
+                                  logging_config=quiet, **limits).bind(settings)
     # FID requests are long and rare: few at a time, a short queue, no CPU held while idle
     fid = FidEvaluator.options(num_replicas=1, max_ongoing_requests=2, max_queued_requests=8,
-                               ray_actor_options={"num_cpus": 0}).bind(settings)
+                               ray_actor_options={"num_cpus": 0}, logging_config=quiet).bind(settings)
     return Ingress.options(num_replicas=settings.ingress_replicas, ray_actor_options={"num_cpus": settings.ingress_cpus},
+                           logging_config={"enable_access_log": settings.access_log},
                            **limits).bind(generator, fid, settings, settings.resolved_api_key())
 
 

@@ -39,6 +39,7 @@ class ServeArgs(BaseModel):
                                "thread oversubscription, replicas give the parallelism")
     pack_decodes: bool = Field(True, description="decode several requests' latents in one fixed-size chunk "
                                                  "(only where the model's decoder is verified row-independent)")
+    access_log: bool = Field(True, description="one log line per HTTP request (the internal calls are never logged)")
     api_key: str | None = Field(None, min_length=1, description=f"required X-API-Key (default: ${API_KEY_ENV})")
     api_key_env: str = Field(API_KEY_ENV, description="environment variable read when api_key is not given")
 

@@ -12,9 +12,8 @@ from dataclasses import dataclass
 from typing import Callable
 
 import numpy as np
-from scipy import stats
 
-from cluster.gaussians import mahalanobis_sq
+from cluster.gaussians import chi2_quantile, mahalanobis_sq
 
 from synth.errors import ConfigError, GenerationError, UnknownMethodError
 
@@ -59,7 +58,7 @@ def check_method(method: str) -> str:
 
 def chi2_radius(d: int, q: float) -> float:
     """r with r² = χ²_d(q): the iso-density ellipsoid holding mass q."""
-    return float(math.sqrt(stats.chi2.ppf(q, d)))
+    return float(math.sqrt(chi2_quantile(float(q), int(d))))
 
 
 # --- the five methods -------------------------------------------------------------------
