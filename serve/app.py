@@ -19,7 +19,8 @@ def build_app(args: ServeArgs | dict) -> Application:
     """The bound app; ``args`` as a ``ServeArgs`` or its dict (YAML ``args:``)."""
     settings = args if isinstance(args, ServeArgs) else ServeArgs.model_validate(args)
     limits = {"max_ongoing_requests": settings.max_ongoing_requests,
-              "max_queued_requests": settings.max_queued_requests}
+              "max_queued_requests": settings.max_queued_requests,
+              "backpressure_config": {"status_code": 503, "retry_after_s": 1}}
     quiet = {"enable_access_log": False}   # a log line per internal call costs CPU and says nothing new
     generator = Generator.options(num_replicas=settings.replicas, ray_actor_options={"num_cpus": settings.generator_cpus},
                                   logging_config=quiet, **limits).bind(settings)

@@ -30,31 +30,29 @@ def test_serve_config_is_a_valid_serve_config_for_our_builder(serve_models):
     assert type(build_app(args)).__name__ == "Application"
 
 
-def _cli(*args, env=None):
-    return subprocess.run([sys.executable, "-m", "latentsynth.cli", "serve", *args], capture_output=True,
-                          text=True, timeout=120, env={**os.environ, **(env or {})}, cwd=ROOT)
-
-
-def test_bad_arguments_are_one_line_and_exit_2(tmp_path, serve_tools):
-    missing = _cli("--models-dir", str(tmp_path / "nope"))
-    assert missing.returncode == 2 and "not a directory" in missing.stderr and "Traceback" not in missing.stderr
+def test_bad_arguments_are_one_line_and_exit_2(tmp_path, capsys):
+    from latentsynth.cli import main
+    assert main(["serve", "--models-dir", str(tmp_path / "nope")]) == 2
+    err = capsys.readouterr().err
+    assert "not a directory" in err and err.count("\n") == 1
     import socket
     with socket.socket() as busy:
         busy.bind(("127.0.0.1", 0))
         busy.listen()
-        taken = _cli("--models-dir", str(tmp_path), "--port", str(busy.getsockname()[1]))
-    assert taken.returncode == 2 and "pick another --port" in taken.stderr
+        assert main(["serve", "--models-dir", str(tmp_path), "--port", str(busy.getsockname()[1])]) == 2
+    assert "pick another --port" in capsys.readouterr().err
 
 
 @pytest.mark.ray
-@pytest.mark.slow
-def test_serve_command_serves_until_ctrl_c(serve_models, serve_tools, tmp_path):
-    """The real command in its own process (and its own local Ray): up, answers, Ctrl-C → exit 0."""
+def test_serve_command_serves_until_ctrl_c(ray_session, serve_models, serve_tools, tmp_path):
+    """The real command in its own process, on the session's Ray (--address): up, answers,
+    Ctrl-C → exit 0 and the port is closed."""
     port = serve_tools.free_port()
     env = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")])),
            "LATENTSYNTH_API_KEY": "cli-key"}
     proc = subprocess.Popen([sys.executable, "-m", "latentsynth.cli", "serve", "--models-dir", str(serve_models),
-                             "--port", str(port), "--max-batch-size", "8"], cwd=ROOT, env=env,
+                             "--port", str(port), "--max-batch-size", "8",
+                             "--address", ray_session.get_runtime_context().gcs_address], cwd=ROOT, env=env,
                             stdout=subprocess.PIPE, stderr=(tmp_path / "stderr.txt").open("w"), text=True)
     lines: list[str] = []
     reader = threading.Thread(target=lambda: lines.extend(iter(proc.stdout.readline, "")), daemon=True)

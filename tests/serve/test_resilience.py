@@ -57,6 +57,7 @@ def test_overload_gives_503_and_only_whole_payloads(server):
     assert rejected and codes.count(200) >= 2, codes
     assert set(codes) <= {200, 503}, codes
     assert all(_whole_payload(r, n) for r, _ in results if r.status_code == 200)
+    assert all(r.headers.get("retry-after") == "1" for r, _ in rejected)
     slowest_ok = max(t for r, t in results if r.status_code == 200)
     print(f"\noverload: {codes.count(200)} ok, {len(rejected)} × 503 of {burst}; 503 after "
           f"{min(t for _, t in rejected):.3f}–{max(t for _, t in rejected):.3f} s, slowest 200 {slowest_ok:.3f} s")
