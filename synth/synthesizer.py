@@ -42,6 +42,16 @@ class Samples:
     stats: dict                          # per cluster: drawn, accepted, acceptance_rate
 
 
+@dataclass
+class LatentDraw:
+    """What ``draw_latents`` returns: a ``Samples`` before decoding."""
+    latents: np.ndarray                  # (n, d)
+    labels: np.ndarray                   # (n,) cluster name per sample
+    codes: np.ndarray                    # (n,) cluster index per sample (what a conditional GAN decodes for)
+    provenance: pd.DataFrame
+    stats: dict
+
+
 def _allocate(n: int, weights: np.ndarray) -> np.ndarray:
     """Split n over clusters proportionally to weights (largest remainder, deterministic)."""
     share = n * weights / weights.sum()
@@ -182,7 +192,11 @@ class LatentSynthesizer:
             if len(clusters) != len(Z):
                 raise DataError(f"got {len(clusters)} clusters for {len(Z)} latents")
             codes = np.array([self.cluster_code(c) for c in clusters], np.int64)
-        return self.transformer_.inverse_transform(self._decode_model(Z, codes))
+        return self.decode_codes(Z, codes)
+
+    def decode_codes(self, Z: np.ndarray, codes: np.ndarray) -> pd.DataFrame | np.ndarray:
+        """``decode`` with cluster indices (``LatentDraw.codes``) instead of names, unchecked."""
+        return self.transformer_.inverse_transform(self._decode_model(np.asarray(Z, np.float64), codes))
 
     def _roundtrip(self, Z: np.ndarray) -> np.ndarray:
         """decode → what the user receives (scaled back, clipped, rounded) → encode."""
@@ -206,6 +220,17 @@ class LatentSynthesizer:
                  accept_reject: bool = False, back_project: bool = False, q: float | None = None,
                  max_draws: int | None = None, **method_options) -> Samples:
         """``n`` samples with provenance. ``cluster=None`` spreads n over clusters by size."""
+        drawn = self.draw_latents(n, cluster=cluster, method=method, random_state=random_state,
+                                  accept_reject=accept_reject, back_project=back_project, q=q, max_draws=max_draws,
+                                  **method_options)
+        return Samples(self.decode_codes(drawn.latents, drawn.codes), drawn.labels, drawn.latents, drawn.provenance,
+                       drawn.stats)
+
+    def draw_latents(self, n: int, *, cluster=None, method: str = "random", random_state: int | None = None,
+                     accept_reject: bool = False, back_project: bool = False, q: float | None = None,
+                     max_draws: int | None = None, **method_options) -> LatentDraw:
+        """``generate`` without the final decode: the latents (n, d), their cluster names and
+        provenance. A server decodes many requests' latents together (serve/packing.py)."""
         self._check_fitted()
         if isinstance(n, bool) or not isinstance(n, (int, np.integer)) or n < 1:
             raise ConfigError(f"n must be a positive integer, got {n!r}")
@@ -245,8 +270,7 @@ class LatentSynthesizer:
         provenance = pd.DataFrame({"cluster": names, "method": method, "seed": int(seed), "d2": d2,
                                    "in_region": d2 <= threshold * (1 + 1e-9),
                                    "accepted": True, "back_projected": bool(back_project)})
-        data = self.transformer_.inverse_transform(self._decode_model(Z, codes))
-        return Samples(data, names, Z, provenance, stats)
+        return LatentDraw(Z, names, codes, provenance, stats)
 
     def _back_projection_ok(self, z: np.ndarray, k: int, q: float) -> np.ndarray:
         z2 = self._roundtrip(z)
