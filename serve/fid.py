@@ -1,11 +1,10 @@
 """POST /v1/fid: FID of a model's samples against cached reference statistics (SPEC §6, §7).
 
-The server needs one narrow thing from the FID code (``synth.metrics.fid``
-and ``fid_distributed``, another issue): a ``FidBackend`` — given an image
-model, a sample budget, a seed and a reference-statistics ``.npz``, return
-``{"fid": float, ...}``, sharded over ``workers`` Ray workers. ``load_backend``
-returns None when that code is not installed, and the endpoint answers 501
-saying so, instead of a number it cannot compute.
+The reference side is a statistics ``.npz`` kept in the model's directory (written by
+``latentsynth fid … --cache`` or ``FeatureStats.to_npz``); the generated side is ``n``
+samples drawn with ``seed``, streamed through pytorch-fid's Inception in ``fid_workers``
+Ray actors (``synth.distributed.fid_distributed``), so the value equals
+``fid_score(reference, model, n=n, seed=seed)`` in Python.
 """
 from __future__ import annotations
 
@@ -20,41 +19,29 @@ from ray import serve as ray_serve
 from serve.models_dir import model_dir
 from serve.protocol import Failure, Payload, failure_from
 from serve.settings import ServeArgs
-from synth.errors import LatentSynthError
+from synth.errors import ArtifactError, LatentSynthError
 from synth.synthesizer import LatentSynthesizer
-
-NOT_INSTALLED = ("FID support not installed in this build: the module synth.metrics.fid is missing, "
-                 "so /v1/fid cannot compute a score")
 
 
 class FidBackend(Protocol):
     def __call__(self, syn: LatentSynthesizer, *, n: int, seed: int, reference: Path, batch_size: int,
-                 workers: int) -> dict:
+                 workers: int, weights: Path | None) -> dict:
         """{"fid": float, ...extra details}: ``n`` images sampled with ``seed`` vs ``reference``."""
 
 
-def load_backend() -> FidBackend | None:
-    try:
-        from synth.metrics import fid as _fid  # noqa: F401  (issue 6: streaming FID)
-    except ImportError:
-        return None
-    return sharded_model_fid
-
-
 def sharded_model_fid(syn: LatentSynthesizer, *, n: int, seed: int, reference: Path, batch_size: int,
-                      workers: int) -> dict:
-    """The FidBackend over issue 6's code. WIRING POINT: adapt these two calls to its final API."""
+                      workers: int, weights: Path | None = None) -> dict:
+    """FID of ``n`` samples of ``syn`` (seed ``seed``) against the statistics file ``reference``."""
     from synth.distributed import fid_distributed
-    from synth.metrics.fid import load_reference_stats
-    stats = load_reference_stats(reference)
-    return dict(fid_distributed(syn, stats, n=n, random_state=seed, batch_size=batch_size, num_workers=workers))
+    result = fid_distributed(reference, syn, workers=workers, batch_size=batch_size, n=n, seed=seed,
+                             weights=weights)
+    return result.to_dict()
 
 
-def evaluate_fid(root: Path, body: dict, *, workers: int, max_n: int, backend: FidBackend | None) -> Payload | Failure:
+def evaluate_fid(root: Path, body: dict, *, workers: int, max_n: int, weights: Path | None = None,
+                 backend: FidBackend = sharded_model_fid) -> Payload | Failure:
     """Check the request against the models directory, then run the backend."""
     name, n = body["model"], int(body["n"])
-    if backend is None:
-        return Failure(501, NOT_INSTALLED)
     if n > max_n:
         return Failure(422, f"n={n} exceeds this server's FID cap max_fid_n={max_n}", "n", "less_than_equal")
     path = model_dir(root, name)
@@ -66,14 +53,17 @@ def evaluate_fid(root: Path, body: dict, *, workers: int, max_n: int, backend: F
                             "`latentsynth fid` and store them in the model's directory", "reference", "not_found")
     try:
         syn = LatentSynthesizer.load(path)
-        if syn.data_kind_ == "tabular":
-            return Failure(422, f"model {name!r} makes tables; FID needs an image model", "model", "not_an_image_model")
-        result = backend(syn, n=n, seed=int(body["seed"]), reference=reference, batch_size=int(body["batch_size"]),
-                         workers=workers)
     except LatentSynthError as exc:
         return failure_from(exc, model=name)
-    except (ImportError, AttributeError, TypeError) as exc:  # the backend's API moved under us
-        return Failure(501, f"FID support is installed but does not match serve/fid.py ({type(exc).__name__}: {exc})")
+    if syn.data_kind_ == "tabular":
+        return Failure(422, f"model {name!r} makes tables; FID needs an image model", "model", "not_an_image_model")
+    try:
+        result = backend(syn, n=n, seed=int(body["seed"]), reference=reference, batch_size=int(body["batch_size"]),
+                         workers=workers, weights=weights)
+    except ArtifactError as exc:   # the reference file or the weights, not the model: the request can be fixed
+        return Failure(422, str(exc), "reference", "unreadable")
+    except LatentSynthError as exc:
+        return failure_from(exc, model=name)
     fid = float(result.pop("fid"))
     if not math.isfinite(fid):
         return Failure(422, f"FID of model {name!r} is not finite ({fid}); the covariances may be degenerate",
@@ -90,7 +80,8 @@ class FidEvaluator:
 
     def __init__(self, settings: ServeArgs):
         self._root, self._workers, self._max_n = settings.models_dir, settings.fid_workers, settings.max_fid_n
+        self._weights = settings.fid_weights
 
     async def fid(self, body: dict) -> Payload | Failure:
         return await asyncio.to_thread(evaluate_fid, self._root, body, workers=self._workers, max_n=self._max_n,
-                                       backend=load_backend())
+                                       weights=self._weights)

@@ -36,7 +36,6 @@ _problem = {"model": schemas.Problem}
 ERRORS = {401: {**_problem, "description": "missing or wrong X-API-Key"},
           404: {**_problem, "description": "no such model"},
           422: {"model": schemas.ValidationProblem, "description": "a field is invalid; loc names it"},
-          501: {**_problem, "description": "feature not installed"},
           503: {**_problem, "description": "overloaded or a replica is restarting; retry"},
           504: {**_problem, "description": "took longer than the request timeout"}}
 SAMPLE_MEDIA = {"application/json": {},   # its schema comes from the route's GenerateResult model
@@ -169,7 +168,7 @@ class Ingress:
                             format=body.format, method_options=options)
         return await self._generate(name, call)
 
-    @app.post("/v1/fid", response_model=schemas.FidResult, responses=_errors(401, 404, 422, 501, 503, 504),
+    @app.post("/v1/fid", response_model=schemas.FidResult, responses=_errors(401, 404, 422, 503, 504),
               tags=["evaluate"])
     async def fid(self, body: schemas.FidBody, key: str | None = Security(API_KEY)) -> Response:
         """FID of ``n`` generated images against the model's cached reference statistics, sharded."""

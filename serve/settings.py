@@ -35,6 +35,8 @@ class ServeArgs(BaseModel):
     generator_cpus: float = Field(1.0, ge=0, description="CPUs reserved per generator replica")
     ingress_cpus: float = Field(0.0, ge=0, description="CPUs reserved per ingress replica")
     fid_workers: int = Field(1, ge=1, le=64, description="Ray workers a FID request is sharded over")
+    fid_weights: Path | None = Field(None, description="Inception weights file for /v1/fid (default: pytorch-fid's, "
+                                                       "in $TORCH_HOME/hub/checkpoints)")
     torch_threads: int = Field(1, ge=1, le=256, description="torch intra-op threads per replica; 1 avoids "
                                "thread oversubscription, replicas give the parallelism")
     pack_decodes: bool = Field(True, description="decode several requests' latents in one fixed-size chunk "

@@ -333,7 +333,9 @@ class ShardedStats:
         gpus = resources.get("GPU", 0) if self.device != "cpu" else 0
         if self.device not in (None, "cpu") and not gpus:
             raise ConfigError(f"device {self.device!r} asked for, but the Ray cluster has no GPUs")
-        cpus = max(1, int(resources.get("CPU", 1)) // self.workers) if not gpus else 1
+        # free CPUs, not the total: inside a Serve app the replicas already hold some
+        free = min(resources.get("CPU", 1), ray.available_resources().get("CPU", 0))
+        cpus = max(1, int(free) // self.workers) if not gpus else 1
         options = {"num_cpus": cpus, "num_gpus": min(1.0, gpus / self.workers) if gpus else 0}
         weights = ray.put(self.extractor.read_bytes())   # one copy in the object store for all actors
         device = "cuda" if gpus else "cpu"

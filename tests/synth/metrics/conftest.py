@@ -16,20 +16,6 @@ import torch.nn.functional as F
 NOTE = "(stand-in Inception weights: proves exactness/plumbing, not image quality)"
 
 
-@pytest.fixture(scope="session")
-def fid_torch_home(tmp_path_factory) -> Path:
-    from synth.metrics.offline_inception import write_offline_weights
-    home = tmp_path_factory.mktemp("torch_home")
-    write_offline_weights(home, seed=0, calibration_images=4)
-    return home
-
-
-@pytest.fixture(scope="session")
-def fid_weights(fid_torch_home) -> Path:
-    from synth.metrics.offline_inception import WEIGHTS_NAME
-    return fid_torch_home / "hub" / "checkpoints" / WEIGHTS_NAME
-
-
 @pytest.fixture
 def offline_torch_home(fid_torch_home, monkeypatch) -> Path:
     """TORCH_HOME pointing at the stand-in weights for this test (pytorch-fid's own lookup)."""
