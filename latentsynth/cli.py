@@ -12,7 +12,7 @@ import sys
 import warnings
 
 EXIT_USAGE, EXIT_FAILURE = 2, 1
-COMMANDS = ("demo", "train", "generate", "evaluate")
+COMMANDS = ("demo", "train", "generate", "evaluate", "tune")
 
 
 def build_parser() -> argparse.ArgumentParser:
