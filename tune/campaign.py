@@ -21,7 +21,7 @@ from synth.models import get_model_kind
 from tune.data import CampaignData, load_campaign_data
 from tune.probe import BETA_REF, HIGHER_IS_BETTER
 from tune.space import (Space, build_space, default_space, mutations, parse_space, representative_config,
-                        space_to_spec, to_param_space, trial_count)
+                        to_param_space, trial_count)
 from tune.trainable import TrialSetup, run_trial, train_trial
 
 CAMPAIGN_FILE = "latentsynth_campaign.json"
@@ -217,7 +217,8 @@ def run(prepared: Prepared, *, storage_path: str | Path, name: str, verbose: int
         trainable(prepared), param_space=to_param_space(prepared.space),
         tune_config=ray_tune.TuneConfig(metric=spec.metric, mode=spec.resolved_mode, scheduler=_scheduler(prepared),
                                         num_samples=spec.num_samples, max_concurrent_trials=spec.max_concurrent,
-                                        search_alg=BasicVariantGenerator(random_state=spec.seed)),
+                                        search_alg=BasicVariantGenerator(random_state=spec.seed),
+                                        reuse_actors=True),
         run_config=ray_tune.RunConfig(storage_path=str(path.parent), name=name, verbose=verbose,
                                       checkpoint_config=ray_tune.CheckpointConfig(
                                           num_to_keep=2 if spec.scheduler == "asha" else 4)))
@@ -249,6 +250,11 @@ def resume(prepared: Prepared, *, storage_path: str | Path, name: str):
     return tuner.fit()
 
 
-def unfinished(grid) -> int:
-    """Trials neither terminated nor errored: the campaign was interrupted."""
-    return len(grid) - grid.num_terminated - grid.num_errors
+def unfinished(storage_path: str | Path, name: str) -> int:
+    """Trials the saved experiment state holds as neither terminated nor errored: the campaign was
+    interrupted. (After a Ctrl-C, Tune saves the state and then stops every trial, so the statuses
+    of the ResultGrid in memory all read TERMINATED; the saved ones tell the truth.)"""
+    from ray import tune as ray_tune
+
+    analysis = ray_tune.ExperimentAnalysis(str(experiment_path(storage_path, name)))
+    return sum(trial.status not in ("TERMINATED", "ERROR") for trial in analysis.trials)

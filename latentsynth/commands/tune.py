@@ -85,7 +85,7 @@ def run(args) -> int:
                     campaign.run(prepared, storage_path=storage, name=args.name, verbose=0 if args.quiet else 1))
         except TuneError as exc:
             raise TrainingError(f"the campaign failed: {str(exc).splitlines()[0]}") from None
-        left = campaign.unfinished(grid)
+        left = campaign.unfinished(storage, args.name)
         if left:
             print(f"latentsynth tune: interrupted with {left} of {len(grid)} trials unfinished; continue with "
                   f"`latentsynth tune --resume --out {out} --storage-path {storage} --name {args.name}`")

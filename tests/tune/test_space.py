@@ -59,7 +59,8 @@ def test_default_space_by_model():
     assert vae["warmup_epochs"] == [10, 25, 50] and max(vae["warmup_epochs"]) <= 100
     ae = default_space(family="autoencoder", variational=False, data_kind="tabular", epochs=100)
     assert "kl_schedule" not in ae and "beta_max" not in ae and "lr" in ae
-    assert default_space(family="autoencoder", variational=True, data_kind="image", epochs=10)["latent_dim"] == [8, 16, 32]
+    image = default_space(family="autoencoder", variational=True, data_kind="image", epochs=10)
+    assert image["latent_dim"] == [8, 16, 32]
 
 
 def test_gan_space_is_data_driven(monkeypatch):
