@@ -117,8 +117,8 @@ def _stopped(part: pd.DataFrame, chosen_id: str, *, metric: str, mode: str, curv
     curve = curves.get(chosen_id)
     if curve is not None and metric in curve.columns and (curve["epoch"] == epoch).any():
         then = float(curve.loc[curve["epoch"] == epoch, metric].iloc[-1])
-        text += (f", where the chosen trial had {_num(then)} "
-                 f"({_gap(furthest[metric], then, mode):+.1%} worse)")
+        gap = _gap(furthest[metric], then, mode)
+        text += f", where the chosen trial had {_num(then)} ({abs(gap):.1%} {'worse' if gap > 0 else 'better'})"
     return text
 
 
