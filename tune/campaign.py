@@ -47,7 +47,7 @@ class CampaignSpec:
     seed: int = 0
     beta_ref: float = BETA_REF
     metrics_every: int = 5
-    grace_period: int | None = None        # ASHA: epochs before a trial can be stopped (default epochs/10)
+    grace_period: int | None = None        # ASHA: epochs before a trial can be stopped (default: _default_grace)
     reduction_factor: int = 3
     perturbation_interval: int | None = None   # PBT: epochs between exploit/explore (default epochs/10)
     cpus_per_trial: float = 1.0
@@ -139,6 +139,8 @@ def prepare(spec: CampaignSpec, *, dry_run: bool = True, data: CampaignData | No
     if not any(p.kind != "fixed" for p in space.values()):
         raise ConfigError("the search space searches nothing (every key is fixed); give at least one key a "
                           "list or a range")
+    if spec.scheduler == "asha" and spec.grace_period is None:
+        spec = replace(spec, grace_period=_default_grace(space, epochs))
     _check_scheduler(spec, space)
     fixed = {"model": spec.model, "epochs": epochs, "random_state": spec.seed, "patience": None, **spec.fixed}
     interval = _interval(spec, epochs)
@@ -150,6 +152,15 @@ def prepare(spec: CampaignSpec, *, dry_run: bool = True, data: CampaignData | No
         if spec.metric not in reported:
             raise ConfigError(f"metric {spec.metric!r} is not reported by any trial; trials report {reported}")
     return Prepared(spec, data, space, setup, reported, last)
+
+
+def _default_grace(space: Space, epochs: int) -> int:
+    """ASHA judges trials at rungs; one judged before its KL warm-up ends is judged mid-schedule,
+    which favours short warm-ups. So by default no trial is stopped before the longest warm-up in
+    the space has ended — but after at least a tenth and at most half of the run."""
+    warmup = space.get("warmup_epochs")
+    longest = int(max(warmup.values)) if warmup is not None else 0
+    return max(1, min(max(epochs // 10, longest), epochs // 2))
 
 
 def _check_scheduler(spec: CampaignSpec, space: Space) -> None:
@@ -184,8 +195,8 @@ def _scheduler(prepared: Prepared):
 
     spec = prepared.spec
     if spec.scheduler == "asha":
-        return ASHAScheduler(time_attr="epoch", max_t=spec.epochs, grace_period=spec.grace_period or
-                             max(1, spec.epochs // 10), reduction_factor=spec.reduction_factor)
+        return ASHAScheduler(time_attr="epoch", max_t=spec.epochs, grace_period=spec.grace_period,
+                             reduction_factor=spec.reduction_factor)
     return PopulationBasedTraining(time_attr="epoch", perturbation_interval=prepared.setup.checkpoint_every,
                                    hyperparam_mutations=mutations(prepared.space), quantile_fraction=0.25,
                                    resample_probability=0.25)

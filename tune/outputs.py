@@ -58,8 +58,7 @@ def write_outputs(grid, prepared, out: str | Path, *, reported: list[str], overw
 
 def _scheduler_detail(spec, prepared) -> str:
     if spec.scheduler == "asha":
-        grace = spec.grace_period or max(1, spec.epochs // 10)
-        return (f"ASHA on `epoch`, max {spec.epochs}, grace period {grace}, reduction factor "
+        return (f"ASHA on `epoch`, max {spec.epochs}, grace period {spec.grace_period}, reduction factor "
                 f"{spec.reduction_factor}")
     return (f"PBT on `epoch`, perturbation interval {prepared.setup.checkpoint_every} epochs, "
             "mutating the searched training parameters (not the network's shape)")

@@ -160,7 +160,7 @@ def campaign_markdown(frame: pd.DataFrame, *, settings: dict, best: dict, search
     lines += ["## Early stopping", "",
               f"{n} trials: {done} trained all {epochs} epochs, {stopped} stopped early by the scheduler "
               f"({settings['scheduler']}), {errored} failed. Epochs run: **{ran}** of a budget of "
-              f"{n} × {epochs} = {n * epochs} ({ran / max(1, n * epochs):.0%}).", ""]
+              f"{n} × {epochs} = {n * epochs} ({ran / max(1, n * epochs):.0%}).", "", *_warmup_caveat(frame)]
     for key in ("latent_dim", "kl_schedule"):
         if key in searched:
             table = group_table(frame, key, metric=metric, mode=mode)
@@ -192,6 +192,21 @@ def _parts(fin: dict, beta_ref: float) -> str:
     if _finite(fin.get("latent_fd_rel")):
         bits.append(f"relative latent FD {_num(fin['latent_fd_rel'], 3)}")
     return f" ({'; '.join(bits)})" if bits else ""
+
+
+def _warmup_caveat(frame: pd.DataFrame) -> list[str]:
+    """Trials stopped while β was still warming up were judged mid-schedule: say so."""
+    if not {"kl_schedule", "warmup_epochs"} <= set(frame.columns):
+        return []
+    early = frame[(frame["status"] == "stopped early") & frame["kl_schedule"].isin(["linear", "sigmoid"])
+                  & (frame["warmup_epochs"] > frame["epochs_run"])]
+    if early.empty:
+        return []
+    return [f"{len(early)} trial(s) were stopped before their KL warm-up ended ("
+            + ", ".join(f"`{r.trial_id}` at epoch {r.epochs_run} of a {r.warmup_epochs}-epoch warm-up"
+                        for r in early.itertuples())
+            + "): they were judged mid-schedule. A grace period at least as long as the longest warm-up "
+            "(`--grace-period`), or PBT, compares schedules on equal terms.", ""]
 
 
 def _robustness(frame: pd.DataFrame, *, metric: str, mode: str) -> list[str]:

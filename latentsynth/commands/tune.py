@@ -139,7 +139,7 @@ def register(sub) -> None:
     g.add_argument("--beta-ref", type=float, help="β at which validation ELBOs are compared (default 0.01)")
     g.add_argument("--metrics-every", type=positive_int, help="epochs between CAR / latent FD probes (default 5)")
     g.add_argument("--grace-period", type=positive_int, help="ASHA: epochs before a trial may be stopped "
-                   "(default epochs/10)")
+                   "(default: the longest KL warm-up searched, within [epochs/10, epochs/2])")
     g.add_argument("--reduction-factor", type=positive_int, help="ASHA: keep 1/N at each rung (default 3)")
     g.add_argument("--perturbation-interval", type=positive_int, help="PBT: epochs between perturbations "
                    "(default epochs/10)")

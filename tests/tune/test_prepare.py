@@ -28,6 +28,18 @@ def test_defaults_follow_the_data_and_the_model():
     assert ae.setup.checkpoint_every == 30
 
 
+def test_asha_grace_period_waits_for_the_longest_warm_up():
+    def grace(epochs, **spec):
+        return prepare(CampaignSpec(source="iris", epochs=epochs, **spec), dry_run=False).spec.grace_period
+    assert grace(100) == 50                                         # default warm-ups 10/25/50
+    assert grace(100, space={"warmup_epochs": [5, 20]}) == 20
+    assert grace(100, space={"warmup_epochs": [2]}) == 10            # at least a tenth of the run
+    assert grace(100, space={"warmup_epochs": {"randint": [10, 90]}}) == 50   # at most half
+    assert grace(100, grace_period=7) == 7
+    assert grace(100, model="ae") == 10                              # no KL warm-up to wait for
+    assert grace(100, scheduler="pbt") is None
+
+
 def test_image_campaign_dry_run():
     prepared = prepare(CampaignSpec(source="digits", epochs=1, space={"latent_dim": [8]}))
     assert prepared.data.kind == "image" and prepared.space["latent_dim"].values == (8,)

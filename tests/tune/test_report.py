@@ -57,3 +57,9 @@ def test_markdown_answers_and_flags_a_tie():
     assert "runner-up (`t3`) is within 1.0%" in text                       # 0.404 vs 0.40
     assert "Epochs run: **33** of a budget of 4 × 10 = 40 (82%)" in text
     assert "![a figure](a.png)" in text
+    assert "warm-up ended" not in text                            # no warm-up column: nothing to flag
+    frame["warmup_epochs"] = [5, 5, 5, 8]
+    frame.loc[3, "kl_schedule"] = "linear"
+    text = campaign_markdown(frame, settings=SETTINGS, best=best, searched=["latent_dim", "kl_schedule"],
+                             figures={}, curves=_curves())
+    assert "1 trial(s) were stopped before their KL warm-up ended (`t4` at epoch 3 of a 8-epoch warm-up)" in text
