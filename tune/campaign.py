@@ -140,7 +140,7 @@ def prepare(spec: CampaignSpec, *, dry_run: bool = True, data: CampaignData | No
         raise ConfigError("the search space searches nothing (every key is fixed); give at least one key a "
                           "list or a range")
     if spec.scheduler == "asha" and spec.grace_period is None:
-        spec = replace(spec, grace_period=_default_grace(space, epochs))
+        spec = replace(spec, grace_period=_default_grace(space, epochs, fixed=spec.fixed))
     _check_scheduler(spec, space)
     fixed = {"model": spec.model, "epochs": epochs, "random_state": spec.seed, "patience": None, **spec.fixed}
     interval = _interval(spec, epochs)
@@ -154,12 +154,12 @@ def prepare(spec: CampaignSpec, *, dry_run: bool = True, data: CampaignData | No
     return Prepared(spec, data, space, setup, reported, last)
 
 
-def _default_grace(space: Space, epochs: int) -> int:
+def _default_grace(space: Space, epochs: int, *, fixed: dict) -> int:
     """ASHA judges trials at rungs; one judged before its KL warm-up ends is judged mid-schedule,
     which favours short warm-ups. So by default no trial is stopped before the longest warm-up in
     the space has ended — but after at least a tenth and at most half of the run."""
     warmup = space.get("warmup_epochs")
-    longest = int(max(warmup.values)) if warmup is not None else 0
+    longest = int(max(warmup.values)) if warmup is not None else int(fixed.get("warmup_epochs", 0))
     return max(1, min(max(epochs // 10, longest), epochs // 2))
 
 

@@ -49,6 +49,8 @@ def metric_by_param_png(frame: pd.DataFrame, *, x: str, metric: str, mode: str, 
         best = part[done].groupby(x)[metric].agg("min" if mode == "min" else "max")
         if len(best):
             ax.plot([position[v] + offset for v in best.index], best.values, color=colors[g], lw=1.2)
+    if len(data) and (data[metric] > 0).all():
+        ax.set_yscale("log")   # stopped trials sit far above the finished ones
     ax.set_xticks(range(len(xs)), [str(v) for v in xs])
     ax.set(xlabel=x, ylabel=f"{metric} (final)", title=f"{metric} by {x}" + (f" and {group}" if group else ""))
     if len(groups) > 1 or groups[0] is not None:
@@ -67,7 +69,7 @@ def beta_curves_png(curves: list[tuple[str, list[int], list[float]]]) -> bytes:
         ax.plot(epochs, betas, label=label, lw=1.4)
     ax.set(xlabel="epoch", ylabel="β(t)", title="KL weight β(t) of the top trials")
     if curves:
-        ax.legend(fontsize=7)
+        ax.legend(fontsize=7, loc="upper center", bbox_to_anchor=(0.5, -0.15), ncol=1, frameon=False)
     return _png(plt, fig)
 
 

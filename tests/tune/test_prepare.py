@@ -36,6 +36,7 @@ def test_asha_grace_period_waits_for_the_longest_warm_up():
     assert grace(100, space={"warmup_epochs": [2]}) == 10            # at least a tenth of the run
     assert grace(100, space={"warmup_epochs": {"randint": [10, 90]}}) == 50   # at most half
     assert grace(100, grace_period=7) == 7
+    assert grace(100, fixed={"warmup_epochs": 30}) == 30
     assert grace(100, model="ae") == 10                              # no KL warm-up to wait for
     assert grace(100, scheduler="pbt") is None
 
