@@ -80,3 +80,14 @@ def test_other_mistakes(capsys, tmp_path, space, monkeypatch):
     out.mkdir()
     (out / "results.csv").write_text("x\n")
     _fails(capsys, ["tune", "--data", "iris", "--out", str(out)], "already exists and is not empty")
+
+
+def test_help(capsys):
+    with pytest.raises(SystemExit) as exit_:
+        main(["tune", "--help"])
+    assert exit_.value.code == 0
+    text = capsys.readouterr().out
+    assert "usage: latentsynth tune" in text
+    for flag in ("--num-samples", "--scheduler", "--max-concurrent", "--space", "--metric", "--mode",
+                 "--storage-path", "--resume", "--address", "--out"):
+        assert flag in text, flag
