@@ -50,6 +50,7 @@ class CampaignSpec:
     grace_period: int | None = None        # ASHA: epochs before a trial can be stopped (default: _default_grace)
     reduction_factor: int = 3
     perturbation_interval: int | None = None   # PBT: epochs between exploit/explore (default epochs/10)
+    pbt_synch: bool = False                # PBT: every trial waits at each interval (fair, slower)
     cpus_per_trial: float = 1.0
     max_concurrent: int | None = None
     workers_per_trial: int = 0             # >0: each trial is a Ray Train run with that many workers
@@ -206,7 +207,7 @@ def _scheduler(prepared: Prepared):
                              reduction_factor=spec.reduction_factor)
     return PopulationBasedTraining(time_attr="epoch", perturbation_interval=prepared.setup.checkpoint_every,
                                    hyperparam_mutations=mutations(prepared.space), quantile_fraction=0.25,
-                                   resample_probability=0.25)
+                                   resample_probability=0.25, synch=spec.pbt_synch)
 
 
 def trainable(prepared: Prepared):

@@ -12,6 +12,7 @@ SPEC_OPTIONS = {"data": "source", "model": "model", "label": "label", "holdout":
                 "mode": "mode", "seed": "seed", "beta_ref": "beta_ref", "metrics_every": "metrics_every",
                 "grace_period": "grace_period", "reduction_factor": "reduction_factor",
                 "perturbation_interval": "perturbation_interval", "cpus_per_trial": "cpus_per_trial",
+                "pbt_synch": "pbt_synch",
                 "workers_per_trial": "workers_per_trial"}
 
 
@@ -143,6 +144,9 @@ def register(sub) -> None:
     g.add_argument("--reduction-factor", type=positive_int, help="ASHA: keep 1/N at each rung (default 3)")
     g.add_argument("--perturbation-interval", type=positive_int, help="PBT: epochs between perturbations "
                    "(default epochs/10)")
+    g.add_argument("--pbt-synch", action="store_true", default=None,
+                   help="PBT: perturb all trials together at each interval (every weak trial is replaced; "
+                   "slower, as trials wait for each other)")
     g = p.add_argument_group("resources and state")
     g.add_argument("--max-concurrent", type=positive_int, help="trials running at once (default: as CPUs allow)")
     g.add_argument("--cpus-per-trial", type=float, help="CPUs reserved per trial (default 1; 0.5 packs two per core)")

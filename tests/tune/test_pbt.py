@@ -17,9 +17,10 @@ def test_pbt_campaign_mutates_schedules_mid_run(ray_session, tmp_path):
     space.write_text("latent_dim: 3\nkl_schedule: [constant, linear, cyclical]\nbeta_max: {loguniform: [1.0e-3, 0.1]}\n"
                      "lr: {loguniform: [5.0e-4, 5.0e-3]}\nwarmup_epochs: [2, 4]\n")
     out = tmp_path / "out"
+    # synchronous PBT: at every interval the weakest trial clones the best, so an exploit is certain
     assert main(["tune", "--data", "iris", "--scheduler", "pbt", "--num-samples", "4", "--space", str(space),
-                 "--epochs", str(EPOCHS), "--perturbation-interval", "2", "--cpus-per-trial", "0.5", "--quiet",
-                 "--out", str(out)]) == 0
+                 "--epochs", str(EPOCHS), "--perturbation-interval", "2", "--pbt-synch", "--cpus-per-trial", "0.5",
+                 "--quiet", "--out", str(out)]) == 0
     results = pd.read_csv(out / "results.csv")
     assert len(results) == 4 and results["trial_id"].is_unique
     assert (results["status"] == "completed").all() and (results["epochs_run"] == EPOCHS).all()
