@@ -19,10 +19,11 @@ from the pooled data, or 1.0 if all of Z is constant).
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Mapping
 
 import numpy as np
-from scipy import linalg, stats
+from scipy import stats
 
 from ._checks import as_codes, as_latents, check_float
 
@@ -32,6 +33,39 @@ SHRINKAGE_METHODS = ("ledoit_wolf", "ridge", "none")
 JITTER = 1e-10
 _ARRAY_KEYS = ("means", "covariances", "cholesky", "counts", "shrinkage", "jitter",
                "q", "ridge", "shrinkage_method")
+
+
+def mahalanobis_sq(Z: np.ndarray, mean: np.ndarray, chol: np.ndarray) -> np.ndarray:
+    """D² = ‖L⁻¹(z − μ)‖² per row. Z: (n, d), mean: (d,), chol: (d, d) lower → (n,).
+
+    ``np.einsum`` with a cached L⁻¹, not a BLAS triangular solve: multi-threaded BLAS
+    changes last bits with the thread count, and D² decides the χ² gate and travels in
+    provenance, which must be bit-identical in every process (a Ray Serve replica runs one
+    BLAS thread, a notebook several). einsum never calls BLAS; it is also faster for small n.
+    """
+    chol = np.ascontiguousarray(chol, dtype=np.float64)
+    inverse = _lower_inverse(chol.tobytes(), chol.shape[0])
+    y = np.einsum("nj,ij->ni", np.asarray(Z, dtype=np.float64) - mean, inverse)
+    return np.einsum("ni,ni->n", y, y)
+
+
+@functools.lru_cache(maxsize=512)
+def _lower_inverse(chol_bytes: bytes, d: int) -> np.ndarray:
+    """L⁻¹ by forward substitution on the identity (einsum only, so the same bits everywhere)."""
+    L = np.frombuffer(chol_bytes).reshape(d, d)
+    inverse = np.zeros((d, d))
+    for i in range(d):
+        row = -np.einsum("j,jk->k", L[i, :i], inverse[:i])
+        row[i] += 1.0
+        inverse[i] = row / L[i, i]
+    inverse.flags.writeable = False
+    return inverse
+
+
+@functools.lru_cache(maxsize=1024)
+def chi2_quantile(q: float, d: int) -> float:
+    """χ²_d quantile at level q (scipy's ppf costs ~1 ms a call; the gate asks it per draw)."""
+    return float(stats.chi2.ppf(q, d))
 
 
 def ledoit_wolf_shrinkage(X: np.ndarray) -> float:
@@ -160,9 +194,7 @@ class ClusterGaussians:
 
     def _mahalanobis_sq(self, Z: np.ndarray, k: int) -> np.ndarray:
         # Solve L y = (z − μ) instead of forming Σ⁻¹: D² = ‖y‖², stable and O(d²).
-        y = linalg.solve_triangular(self.cholesky_[k], (Z - self.means_[k]).T,
-                                    lower=True, check_finite=False)
-        return np.einsum("ij,ij->j", y, y)
+        return mahalanobis_sq(Z, self.means_[k], self.cholesky_[k])
 
     def mahalanobis_sq(self, Z, k: int) -> np.ndarray:
         """Squared Mahalanobis distance D² of each row to cluster k. Z: (n, d) → (n,)."""
@@ -190,7 +222,7 @@ class ClusterGaussians:
         self._check_fitted()
         q = self.q if q is None else q
         q = check_float(q, name="q", low=0.0, high=1.0, low_open=True, high_open=True)
-        return float(stats.chi2.ppf(q, self.n_features_in_))
+        return chi2_quantile(float(q), int(self.n_features_in_))
 
     def in_region(self, Z, k: int, q: float | None = None) -> np.ndarray:
         """χ² gate: True where D²(z, k) ≤ χ²_d(q). Z: (n, d) → (n,) bool."""

@@ -12,7 +12,7 @@ import sys
 import warnings
 
 EXIT_USAGE, EXIT_FAILURE = 2, 1
-COMMANDS = ("demo", "train", "generate", "evaluate", "tune")
+COMMANDS = ("demo", "train", "generate", "evaluate", "augment", "fid", "benchmark", "tune", "serve")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -48,8 +48,8 @@ def main(argv: list[str] | None = None) -> int:
     except (LatentSynthError, UsageError) as exc:
         print(f"latentsynth {args.command}: error: {exc}", file=sys.stderr)
         return EXIT_USAGE
-    except KeyboardInterrupt:
-        print(f"latentsynth {args.command}: interrupted", file=sys.stderr)
+    except KeyboardInterrupt as exc:
+        print(f"latentsynth {args.command}: interrupted{f': {exc}' if str(exc) else ''}", file=sys.stderr)
         return 130
     except Exception as exc:  # a bug, not bad input: still no traceback unless asked
         if args.debug:

@@ -36,15 +36,28 @@ def fit_inputs(raw: RawData, *, unlabelled: bool = False) -> FitInputs:
     return FitInputs(raw.data, raw.labels, None)
 
 
+def source_kind(model: str) -> str | None:
+    """"record" when the model takes 2-D records only (array files are then read as records)."""
+    from synth.models import get_model_kind
+    return "record" if get_model_kind(model).data_kinds == ("record",) else None
+
+
 def train_source(source: str, *, label: str | None = None, unlabelled: bool = False, holdout: float = 0.2,
-                 options: dict | None = None, train_fn=None, callbacks=(), raw: RawData | None = None
-                 ) -> tuple[LatentSynthesizer, dict]:
-    """Fit on a data source minus a seeded hold-out. Returns (synthesizer, split record)."""
-    raw = raw or load_source(source, label=label)
+                 options: dict | None = None, train_fn=None, callbacks=(), raw: RawData | None = None,
+                 load_options: dict | None = None) -> tuple[LatentSynthesizer, dict]:
+    """Fit on a data source minus a seeded hold-out. Returns (synthesizer, split record).
+    ``load_options`` (root, download, image_size, split) go to ``load_source`` and are recorded
+    so that ``evaluate`` reads the same data back."""
     options = dict(options or {})
+    load = {k: v for k, v in (load_options or {}).items() if v not in (None, False)}
+    load.pop("download", None)  # recorded data must already be on disk when evaluate reads it
+    kind = source_kind(options.get("model", "vae"))
+    if kind:
+        load["kind"] = kind
+    raw = raw or load_source(source, label=label, download=bool((load_options or {}).get("download")), **load)
     seed = options.get("random_state", 0)
     split = {"source": source, "label": label, "unlabelled": unlabelled, "holdout": holdout,
-             "seed": seed, "fingerprint": fingerprint(raw)}
+             "seed": seed, "fingerprint": fingerprint(raw), "load": load}
     train = raw
     if holdout > 0:
         train, _ = holdout_split(raw, test_size=holdout, seed=seed if seed is not None else 0)
@@ -94,13 +107,14 @@ def evaluate_artifact(syn: LatentSynthesizer, raw: RawData, *, out_dir: str | Pa
 
 
 def write_samples(syn: LatentSynthesizer, samples, path: Path, fmt: str, *, force: bool = False) -> None:
-    """csv/json for tables (with a label column), png grid / npz for images."""
+    """csv/json for tables (with a label column), png grid / npz for images and 2-D records."""
     from synth.plots import image_grid_png
 
     if path.exists() and not force:
         raise ConfigError(f"{path} already exists; choose another --out or pass --force")
     path.parent.mkdir(parents=True, exist_ok=True)
     data, labels = samples.data, samples.labels
+    key = "records" if syn.data_kind_ == "record" else "images"
     if isinstance(data, pd.DataFrame):
         if fmt not in ("csv", "json"):
             raise ConfigError(f"format {fmt!r} is for images; tables are written as csv or json")
@@ -110,8 +124,8 @@ def write_samples(syn: LatentSynthesizer, samples, path: Path, fmt: str, *, forc
     if fmt == "png":
         path.write_bytes(image_grid_png(syn.transformer_.transform(data), labels=labels))
     elif fmt == "npz":
-        np.savez(path, images=data, labels=labels.astype(str), latents=samples.latents)
+        np.savez(path, **{key: data}, labels=labels.astype(str), latents=samples.latents)
     elif fmt == "json":
-        path.write_text(json.dumps({"images": data.tolist(), "labels": labels.astype(str).tolist()}))
+        path.write_text(json.dumps({key: data.tolist(), "labels": labels.astype(str).tolist()}))
     else:
         raise ConfigError(f"format {fmt!r} is for tables; images are written as png, npz or json")

@@ -40,7 +40,40 @@ def evaluate_method(syn, real: RealData, method: str, *, n: int, random_state: i
                     classifier: str = "random_forest", trtr: dict | None = None) -> tuple[dict, object]:
     """Metrics of one method. Returns (metrics, Samples)."""
     samples = syn.generate(n, method=method, random_state=random_state, accept_reject=gate)
+    return score_samples(syn, real, samples, gate=gate, random_state=random_state, classifier=classifier,
+                         trtr=trtr), samples
+
+
+def score_samples(syn, real: RealData, samples, *, gate: bool, random_state: int,
+                  classifier: str = "random_forest", trtr: dict | None = None) -> dict:
+    """Metrics of generated ``samples`` (a ``Samples``) against ``real``: CAR, latent FD and
+    Bhattacharyya per cluster, DCR, per-column KS (tables), TSTR/TRTR/augmentation (labels)."""
+    n = len(samples.labels)
     codes = _cluster_codes(syn, samples.labels)
+    out = {"n": int(n), "gate": gate,
+           "acceptance_rate": float(sum(s["accepted"] for s in samples.stats.values())
+                                    / max(1, sum(s["drawn"] for s in samples.stats.values())))}
+    if syn.can_encode:
+        out.update(_latent_metrics(syn, real, samples, codes))
+    else:  # a GAN: no encoder, so no re-encoded latents (CAR, latent FD, Bhattacharyya)
+        out.update({"car": None, "car_mean": None, "car_min": None, "car_per_cluster": {}, "latent_fd": {},
+                    "latent_fd_mean": None, "bhattacharyya": {}, "bhattacharyya_mean": None})
+    X_syn, X_train = _features(syn, samples.data), _features(syn, real.X_train)
+    out["privacy"] = distance_to_closest_record(X_syn, X_train, X_holdout=_features(syn, real.X_test))
+    if syn.data_kind_ == "tabular":
+        fidelity = ks_per_column(real.X_train, samples.data)
+        out["fidelity"] = {"mean_ks": fidelity.get("mean_ks"), "columns": fidelity.get("columns", fidelity),
+                           "correlation_difference": correlation_difference(real.X_train, samples.data)}
+    if real.y_train is not None and syn.partition_kind_ == "label":
+        out["utility"] = utility_report(X_train, np.asarray(real.y_train).astype(str),
+                                        _features(syn, real.X_test), np.asarray(real.y_test).astype(str),
+                                        X_syn, samples.labels.astype(str), classifier=classifier,
+                                        random_state=random_state, trtr=trtr)
+    return out
+
+
+def _latent_metrics(syn, real: RealData, samples, codes) -> dict:
+    """CAR, latent Fréchet and Bhattacharyya distances per cluster (models with an encoder)."""
     # CAR on what the user receives: decoded, scaled back, re-encoded (SPEC §5)
     z_back = syn.encode(samples.data)
     car = cluster_adherence_rate(z_back, codes, predict=syn.gaussians_.predict, in_region=syn.gaussians_.in_region)
@@ -54,27 +87,12 @@ def evaluate_method(syn, real: RealData, method: str, *, n: int, random_state: i
         if len(zr) >= 2 and len(zg) >= 2:
             fd[str(name)] = latent_frechet_distance(zr, zg)
             bh[str(name)] = latent_bhattacharyya(zr, zg, ridge=1e-9)
-    out = {
-        "n": int(n), "gate": gate,
-        "acceptance_rate": float(sum(s["accepted"] for s in samples.stats.values())
-                                 / max(1, sum(s["drawn"] for s in samples.stats.values()))),
+    return {
         "car": car["car"], "car_mean": float(np.mean(list(per_cluster_car.values()))),
         "car_min": float(np.min(list(per_cluster_car.values()))), "car_per_cluster": per_cluster_car,
         "latent_fd": fd, "latent_fd_mean": float(np.mean(list(fd.values()))) if fd else None,
         "bhattacharyya": bh, "bhattacharyya_mean": float(np.mean(list(bh.values()))) if bh else None,
     }
-    X_syn, X_train = _features(syn, samples.data), _features(syn, real.X_train)
-    out["privacy"] = distance_to_closest_record(X_syn, X_train, X_holdout=_features(syn, real.X_test))
-    if syn.data_kind_ == "tabular":
-        fidelity = ks_per_column(real.X_train, samples.data)
-        out["fidelity"] = {"mean_ks": fidelity.get("mean_ks"), "columns": fidelity.get("columns", fidelity),
-                           "correlation_difference": correlation_difference(real.X_train, samples.data)}
-    if real.y_train is not None and syn.partition_kind_ == "label":
-        out["utility"] = utility_report(X_train, np.asarray(real.y_train).astype(str),
-                                        _features(syn, real.X_test), np.asarray(real.y_test).astype(str),
-                                        X_syn, samples.labels.astype(str), classifier=classifier,
-                                        random_state=random_state, trtr=trtr)
-    return out, samples
 
 
 def evaluate(syn, real: RealData, *, methods=METHODS, n: int | None = None, random_state: int = 0,
@@ -98,7 +116,7 @@ def evaluate(syn, real: RealData, *, methods=METHODS, n: int | None = None, rand
         report["methods"][method], samples_by_method[method] = evaluate_method(
             syn, real, method, n=n, random_state=random_state, gate=gate, classifier=classifier, trtr=trtr)
         trtr = report["methods"][method].get("utility", {}).get("trtr")
-    if y_true_clusters is not None:
+    if y_true_clusters is not None and syn.can_encode:
         predicted = syn.gaussians_.predict(syn.encode(real.X_train))
         report["adjusted_rand_index"] = float(adjusted_rand_score(np.asarray(y_true_clusters).astype(str), predicted))
     if out_dir is not None:
@@ -111,14 +129,15 @@ def write_report(syn, real: RealData, report: dict, samples_by_method: dict, out
     from synth import plots
 
     out.mkdir(parents=True, exist_ok=True)
-    z_real = syn.encode(real.X_train)
-    codes = (_cluster_codes(syn, real.y_train) if real.y_train is not None and syn.partition_kind_ == "label"
-             else syn.gaussians_.predict(z_real))
     first = next(iter(samples_by_method.values()))
-    (out / "latent_scatter.png").write_bytes(plots.latent_scatter_png(
-        z_real, codes, means=syn.gaussians_.means_, covariances=syn.gaussians_.covariances_,
-        names=syn.cluster_names_, radius=chi2_radius(syn.network_.latent_dim, syn.config_.q),
-        Z_generated=first.latents, generated_codes=_cluster_codes(syn, first.labels)))
+    if syn.can_encode:  # a GAN has no latents of real data to show
+        z_real = syn.encode(real.X_train)
+        codes = (_cluster_codes(syn, real.y_train) if real.y_train is not None and syn.partition_kind_ == "label"
+                 else syn.gaussians_.predict(z_real))
+        (out / "latent_scatter.png").write_bytes(plots.latent_scatter_png(
+            z_real, codes, means=syn.gaussians_.means_, covariances=syn.gaussians_.covariances_,
+            names=syn.cluster_names_, radius=chi2_radius(syn.network_.latent_dim, syn.config_.q),
+            Z_generated=first.latents, generated_codes=_cluster_codes(syn, first.labels)))
     if syn.partition_kind_ == "polarized" and syn.partition_.n_clusters_ > 1:
         (out / "dendrogram.png").write_bytes(plots.dendrogram_png(
             syn.partition_.linkage_matrix(), [str(n) for n in syn.cluster_names_]))

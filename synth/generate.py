@@ -12,7 +12,8 @@ from dataclasses import dataclass
 from typing import Callable
 
 import numpy as np
-from scipy import linalg, stats
+
+from cluster.gaussians import chi2_quantile, mahalanobis_sq
 
 from synth.errors import ConfigError, GenerationError, UnknownMethodError
 
@@ -57,7 +58,7 @@ def check_method(method: str) -> str:
 
 def chi2_radius(d: int, q: float) -> float:
     """r with r² = χ²_d(q): the iso-density ellipsoid holding mass q."""
-    return float(math.sqrt(stats.chi2.ppf(q, d)))
+    return float(math.sqrt(chi2_quantile(float(q), int(d))))
 
 
 # --- the five methods -------------------------------------------------------------------
@@ -200,8 +201,7 @@ def draw_cluster(method: str, n: int, rng: np.random.Generator, *, mean, cov, ch
                 f"(acceptance rate {passed / max(drawn, 1):.3f}); raise q, turn the gate off, or use another method")
         z = _candidates(method, size, rng, mean=mean, cov=cov, chol=chol, anchors=anchors, radius=radius,
                         options=options, round_=round_)
-        diff = linalg.solve_triangular(chol, (z - mean).T, lower=True)
-        d2 = np.einsum("ij,ij->j", diff, diff)
+        d2 = mahalanobis_sq(z, mean, chol)   # thread-count independent: same bits in every process
         keep = np.ones(len(z), bool)
         if gate:
             keep &= d2 <= threshold

@@ -23,24 +23,36 @@ def _png(plt, fig) -> bytes:
 
 
 def history_png(history: list[dict], *, title: str = "training") -> bytes:
-    """Every loss per epoch (train solid, validation dashed) and β(t) on a second panel."""
+    """Every loss per epoch (train solid, validation dashed), then β(t) and FID on panels of
+    their own when logged (FID only at the epochs where it was measured)."""
     epochs = [h["epoch"] for h in history]
-    keys = [k for k in history[0] if k not in ("epoch", "seconds", "beta") and not k.startswith("val_")]
-    has_beta = "beta" in history[0]
-    plt, (fig, axes) = _figure(1, 2 if has_beta else 1, figsize=(11 if has_beta else 6, 3.6), squeeze=False)
+    columns = list(dict.fromkeys(k for h in history for k in h))   # every key, in first-seen order
+    panels = [k for k in ("beta", "fid") if any(_finite(h.get(k)) for h in history)]
+    keys = [k for k in columns if k not in ("epoch", "seconds", "beta", "fid") and not k.startswith("val_")]
+    plt, (fig, axes) = _figure(1, 1 + len(panels), figsize=(6 + 5 * len(panels), 3.6), squeeze=False)
     ax = axes[0, 0]
     for k in keys:
-        line, = ax.plot(epochs, [h[k] for h in history], label=k)
-        if f"val_{k}" in history[0]:
-            ax.plot(epochs, [h[f"val_{k}"] for h in history], "--", color=line.get_color(), label=f"val_{k}")
-    if all(h[k] > 0 for h in history for k in keys):
+        line, = ax.plot(epochs, [h.get(k, np.nan) for h in history], label=k)
+        if f"val_{k}" in columns:
+            ax.plot(epochs, [h.get(f"val_{k}", np.nan) for h in history], "--", color=line.get_color(),
+                    label=f"val_{k}")
+    if all(h.get(k, np.nan) > 0 for h in history for k in keys):
         ax.set_yscale("log")
     ax.set(xlabel="epoch", title=title)
     ax.legend(fontsize=7)
-    if has_beta:
-        axes[0, 1].plot(epochs, [h["beta"] for h in history], color="tab:purple")
-        axes[0, 1].set(xlabel="epoch", ylabel="β(t)", title="KL weight schedule")
+    for ax, k in zip(axes[0, 1:], panels):
+        points = [(h["epoch"], h[k]) for h in history if _finite(h.get(k))]
+        if k == "beta":
+            ax.plot(*zip(*points), color="tab:purple")
+            ax.set(xlabel="epoch", ylabel="β(t)", title="KL weight schedule")
+        else:
+            ax.plot(*zip(*points), "o-", color="tab:red")
+            ax.set(xlabel="epoch", ylabel="FID", title="FID of decoded samples")
     return _png(plt, fig)
+
+
+def _finite(value) -> bool:
+    return isinstance(value, (int, float, np.floating)) and bool(np.isfinite(value))
 
 
 def kde_png(real, synthetic, columns: list[str]) -> bytes:
@@ -104,12 +116,14 @@ def dendrogram_png(linkage: np.ndarray, labels: list[str]) -> bytes:
 
 
 def image_grid_png(images: np.ndarray, *, ncol: int = 10, labels=None, tile: int = 48) -> bytes:
-    """(n, C, H, W) floats in [0, 1] → one PNG mosaic (row-major), each tile upscaled to ~``tile``
-    pixels (nearest neighbour) and captioned with its label. PIL, not matplotlib: 100 subplots
-    cost seconds, a mosaic milliseconds."""
+    """(n, C, H, W) floats in [0, 1] (or (n, H, W) 2-D records) → one PNG mosaic (row-major),
+    each tile upscaled to ~``tile`` pixels (nearest neighbour) and captioned with its label.
+    PIL, not matplotlib: 100 subplots cost seconds, a mosaic milliseconds."""
     from PIL import Image, ImageDraw
 
     images = np.clip(np.asarray(images, float), 0, 1)
+    if images.ndim == 3:
+        images = images[:, None]
     n, c, h, w = images.shape
     ncol = max(1, min(ncol, n))
     nrow = (n + ncol - 1) // ncol

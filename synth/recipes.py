@@ -12,15 +12,15 @@ from synth.train import TrainConfig
 class AutoencoderRecipe:
     """AE: reconstruction loss. VAE: negative ELBO with KL weight β(t) (seed 001 §4.4.1)."""
 
-    def __init__(self, kl: KLSchedule, *, variational: bool):
-        self.kl, self.variational = kl, variational
+    def __init__(self, kl: KLSchedule, *, variational: bool, betas: tuple[float, float] = (0.9, 0.999)):
+        self.kl, self.variational, self.betas = kl, variational, tuple(betas)
 
     def modules(self, model: nn.Module) -> dict[str, nn.Module]:
         return {"autoencoder": model}
 
     def make_optimizers(self, modules, config: TrainConfig):
         return {"autoencoder": torch.optim.Adam(modules["autoencoder"].parameters(), lr=config.lr,
-                                                weight_decay=config.weight_decay)}
+                                                betas=self.betas, weight_decay=config.weight_decay)}
 
     def beta(self, epoch: int, total_epochs: int) -> float:
         return self.kl(epoch, total_epochs) if self.variational else 0.0

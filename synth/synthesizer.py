@@ -3,26 +3,28 @@
 fit: clean → scale → train the latent learner → encode every row → partition
 the latents (labels, or polarized hierarchical clustering) → one Gaussian per
 cluster (+ micro-centroid anchors). sample: draw latents per cluster with a
-generator method, optionally gated, decode, and undo the scaling.
+generator method, optionally gated, decode, and undo the scaling. GANs have
+no encoder: their latent is the generator's noise and their clusters' Gaussians
+are its prior (``synth.families`` holds what differs per model family).
 """
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass, replace
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import torch
-from torch.utils.data import TensorDataset
 
-from cluster import ClusterGaussians, LabelPartition, PolarizedHierarchical, micro_centroids
+from cluster import ClusterGaussians, PolarizedHierarchical
 from synth import artifacts
 from synth.config import SynthConfig
 from synth.data.images import ImageTransformer
 from synth.data.prepare import PreparedData, prepare_data
+from synth.data.records import RecordTransformer
 from synth.data.tabular import CleaningOptions, TabularTransformer
 from synth.errors import ArtifactError, ConfigError, DataError, UnknownClusterError
+from synth.families import family_of, label_partition
 from synth.generate import METHODS, MethodOptions, check_method, draw_cluster
 from synth.models import get_model_kind, network_to_dict
 from synth.train import TrainConfig, fit_local
@@ -33,11 +35,21 @@ DECODE_CHUNK = 256   # fixed decode batch: output bits never depend on how many 
 @dataclass
 class Samples:
     """What ``generate`` returns; ``sample`` hands back ``(data, labels)`` of it."""
-    data: pd.DataFrame | np.ndarray      # rows in original units, or (n, C, H, W) images
+    data: pd.DataFrame | np.ndarray      # rows in original units, (n, C, H, W) images or (n, H, W) records
     labels: np.ndarray                   # (n,) cluster name per sample
     latents: np.ndarray                  # (n, d) the latents that were decoded
     provenance: pd.DataFrame             # cluster, method, seed, d2, in_region, accepted, back_projected
     stats: dict                          # per cluster: drawn, accepted, acceptance_rate
+
+
+@dataclass
+class LatentDraw:
+    """What ``draw_latents`` returns: a ``Samples`` before decoding."""
+    latents: np.ndarray                  # (n, d)
+    labels: np.ndarray                   # (n,) cluster name per sample
+    codes: np.ndarray                    # (n,) cluster index per sample (what a conditional GAN decodes for)
+    provenance: pd.DataFrame
+    stats: dict
 
 
 def _allocate(n: int, weights: np.ndarray) -> np.ndarray:
@@ -69,32 +81,42 @@ class LatentSynthesizer:
 
     # ------------------------------------------------------------------ fit
     def fit(self, X, y=None, *, train_fn=None, callbacks=()) -> "LatentSynthesizer":
-        """X: DataFrame or image array; y: label column name, labels, or None (unlabelled).
+        """X: DataFrame, image array (N, C, H, W), or 2-D records (N, H, W) for a record model;
+        y: label column name, labels, or None (unlabelled).
         ``train_fn`` replaces the in-process loop (``synth.distributed`` passes Ray Train's)."""
-        cfg = self.config
+        cfg, kind = self.config, get_model_kind(self.config.model)
         data = prepare_data(X, y, options=CleaningOptions(cfg.na_tokens, cfg.missing, cfg.outlier_z, cfg.clip,
-                                                          drop_columns=cfg.drop_columns))
-        seed = cfg.random_state if cfg.random_state is not None else _fresh_seed()
-        cfg = cfg.resolve(data.kind, seed=seed)
-        kind = get_model_kind(cfg.model)
+                                                          drop_columns=cfg.drop_columns),
+                            data_kind="record" if kind.data_kinds == ("record",) else None,
+                            record_crop=cfg.record_crop, record_log=cfg.record_log)
         if data.kind not in kind.data_kinds:
             raise ConfigError(f"model {cfg.model!r} does not take {data.kind} data; it takes {list(kind.data_kinds)}")
+        seed = cfg.random_state if cfg.random_state is not None else _fresh_seed()
+        cfg = cfg.resolve(data.kind, seed=seed, defaults=kind.defaults(cfg), n_features=int(np.prod(data.X.shape[1:])),
+                          labelled=data.labels is not None)
         self._check_label_counts(data)
         self.config_, self.data_kind_, self.transformer_ = cfg, data.kind, data.transformer
         self.label_name_, self.label_dtype_, self.cleaning_report_ = data.label_name, data.label_dtype, data.report
-        self.network_ = kind.network_config(cfg, data.X.shape[1:])
+        self.family_ = family_of(kind)
+        n_classes = 0 if data.labels is None else len(label_partition(data.labels).classes_)
+        self.network_ = kind.network_config(cfg, data.X.shape[1:], n_classes=n_classes)
+        if self.network_.latent_dim != cfg.latent_dim:  # identity/pca: the latent size follows the data
+            cfg = self.config_ = replace(cfg, latent_dim=self.network_.latent_dim)
         with torch.random.fork_rng(devices=[]):  # seeded init without touching the caller's RNG
             torch.manual_seed(seed)
             self.module_ = kind.build(self.network_)
-        recipe = kind.recipe(cfg, self.network_)
-        train_set, val_set = self._split(data, seed)
-        train_cfg = TrainConfig(epochs=cfg.epochs, batch_size=cfg.batch_size, lr=cfg.lr,
-                                weight_decay=cfg.weight_decay, val_fraction=cfg.val_fraction,
-                                patience=cfg.patience, seed=seed)
-        self.history_, self.train_summary_ = (train_fn or fit_local)(self.module_, recipe, train_set, val_set,
-                                                                     train_cfg, callbacks=tuple(callbacks))
+        train_set, val_set = self.family_.datasets(self, data, seed)
+        if kind.fit_closed_form is not None:  # nothing to iterate (or to distribute): train_fn is not needed
+            self.history_, self.train_summary_ = kind.fit_closed_form(self.module_, train_set, val_set)
+        else:
+            recipe = kind.recipe(cfg, self.network_)
+            train_cfg = TrainConfig(epochs=cfg.epochs, batch_size=cfg.batch_size, lr=cfg.lr,
+                                    weight_decay=cfg.weight_decay, val_fraction=cfg.val_fraction,
+                                    patience=cfg.patience, seed=seed)
+            self.history_, self.train_summary_ = (train_fn or fit_local)(self.module_, recipe, train_set, val_set,
+                                                                         train_cfg, callbacks=tuple(callbacks))
         self.module_.eval()
-        self._fit_clusters(self._encode_model(data.X), data.labels, seed)
+        self.family_.fit_clusters(self, data, seed)
         self.metrics_ = {}
         return self
 
@@ -107,55 +129,36 @@ class LatentSynthesizer:
         if small:
             raise DataError(f"clusters need at least 2 rows after cleaning; these labels have fewer: {small}")
 
-    def _split(self, data: PreparedData, seed: int) -> tuple[TensorDataset, TensorDataset | None]:
-        n = len(data.X)
-        n_val = int(math.floor(n * self.config_.val_fraction))
-        order = np.random.default_rng(np.random.SeedSequence([seed, 1])).permutation(n)
-        X = torch.from_numpy(np.ascontiguousarray(data.X))
-        train = TensorDataset(X[np.sort(order[n_val:])])
-        return train, (TensorDataset(X[np.sort(order[:n_val])]) if n_val >= 1 else None)
-
-    def _fit_clusters(self, Z: np.ndarray, labels: np.ndarray | None, seed: int) -> None:
-        cfg = self.config_
-        if labels is not None:
-            self.partition_, self.partition_kind_ = LabelPartition().fit(Z, labels), "label"
-            self.cluster_names_ = list(self.partition_.classes_)
-        else:
-            self.partition_ = PolarizedHierarchical(cfg.n_clusters, min_size=cfg.min_cluster_size,
-                                                    random_state=seed).fit(Z)
-            self.partition_kind_ = "polarized"
-            self.cluster_names_ = list(range(self.partition_.n_clusters_))
-        codes = self.partition_.labels_
-        self.gaussians_ = ClusterGaussians(shrinkage=cfg.shrinkage, q=cfg.q).fit(Z, codes)
-        self.cluster_sizes_ = [int(c) for c in self.gaussians_.counts_]
-        self.anchors_ = []
-        for k in range(len(self.cluster_names_)):
-            members = Z[codes == k]
-            self.anchors_.append(members.copy() if cfg.keep_latents else
-                                 micro_centroids(members, min_size=cfg.anchor_size,
-                                                 random_state=np.random.default_rng([seed, 2, k])))
-
     # ------------------------------------------------------------ encode/decode
     def _check_fitted(self):
         if not hasattr(self, "gaussians_"):
             raise ConfigError("this LatentSynthesizer is not fitted yet; call fit() or load() first")
 
+    @property
+    def can_encode(self) -> bool:
+        """False for GANs: no encoder, so no encode, back-projection or CAR."""
+        self._check_fitted()
+        return self.family_.has_encoder
+
     @torch.no_grad()
     def _encode_model(self, X: np.ndarray) -> np.ndarray:
-        """Model-space rows/images → latents (n, d) float64."""
+        """Model-space rows/images/records → latents (n, d) float64."""
+        self.family_.require_encoder("encoding")
         out = [self.module_.encode(torch.from_numpy(np.ascontiguousarray(X[i:i + DECODE_CHUNK], np.float32)))
                for i in range(0, len(X), DECODE_CHUNK)]
         return torch.cat(out).double().numpy() if out else np.empty((0, self.network_.latent_dim))
 
     @torch.no_grad()
-    def _decode_model(self, Z: np.ndarray) -> np.ndarray:
-        """Latents (n, d) → model-space float32, decoded in zero-padded chunks of DECODE_CHUNK."""
+    def _decode_model(self, Z: np.ndarray, codes: np.ndarray) -> np.ndarray:
+        """Latents (n, d) and cluster codes (n,) → model-space float32, decoded in zero-padded
+        chunks of DECODE_CHUNK (codes matter only to a conditional GAN)."""
         parts = []
         for i in range(0, len(Z), DECODE_CHUNK):
-            chunk = np.zeros((DECODE_CHUNK, Z.shape[1]), np.float32)
+            chunk, chunk_codes = np.zeros((DECODE_CHUNK, Z.shape[1]), np.float32), np.zeros(DECODE_CHUNK, np.int64)
             rows = Z[i:i + DECODE_CHUNK]
-            chunk[: len(rows)] = rows
-            parts.append(self.module_.decode(torch.from_numpy(chunk)).numpy()[: len(rows)])
+            chunk[: len(rows)], chunk_codes[: len(rows)] = rows, codes[i:i + DECODE_CHUNK]
+            out = self.family_.decode(self.module_, torch.from_numpy(chunk), chunk_codes)
+            parts.append(out.numpy()[: len(rows)])
         return np.concatenate(parts) if parts else np.empty((0, *self.network_.input_shape), np.float32)
 
     def _to_model_space(self, X) -> np.ndarray:
@@ -166,17 +169,34 @@ class LatentSynthesizer:
         return self.transformer_.transform(X)
 
     def encode(self, X) -> np.ndarray:
-        """Rows/images in original units → latents (n, d) float64."""
+        """Rows/images/records in original units → latents (n, d) float64 (not for GANs)."""
         self._check_fitted()
+        self.family_.require_encoder("encode()")
         return self._encode_model(self._to_model_space(X))
 
-    def decode(self, Z) -> pd.DataFrame | np.ndarray:
-        """Latents (n, d) → rows/images in original units and dtypes."""
+    def decode(self, Z, *, clusters=None) -> pd.DataFrame | np.ndarray:
+        """Latents (n, d) → rows/images/records in original units and dtypes. ``clusters``
+        (one name, or one per row) is what a conditional GAN generates; others ignore it."""
         self._check_fitted()
         Z = np.asarray(Z, dtype=np.float64)
         if Z.ndim != 2 or Z.shape[1] != self.network_.latent_dim:
             raise DataError(f"latents must have shape (n, {self.network_.latent_dim}), got {Z.shape}")
-        return self.transformer_.inverse_transform(self._decode_model(Z))
+        if clusters is None:
+            if getattr(self.network_, "conditional", False):
+                raise ConfigError(f"a conditional GAN decodes for a class: pass clusters= one of "
+                                  f"{self.cluster_names_} (or one per row)")
+            codes = np.zeros(len(Z), np.int64)
+        elif np.ndim(clusters) == 0:
+            codes = np.full(len(Z), self.cluster_code(clusters), np.int64)
+        else:
+            if len(clusters) != len(Z):
+                raise DataError(f"got {len(clusters)} clusters for {len(Z)} latents")
+            codes = np.array([self.cluster_code(c) for c in clusters], np.int64)
+        return self.decode_codes(Z, codes)
+
+    def decode_codes(self, Z: np.ndarray, codes: np.ndarray) -> pd.DataFrame | np.ndarray:
+        """``decode`` with cluster indices (``LatentDraw.codes``) instead of names, unchecked."""
+        return self.transformer_.inverse_transform(self._decode_model(np.asarray(Z, np.float64), codes))
 
     def _roundtrip(self, Z: np.ndarray) -> np.ndarray:
         """decode → what the user receives (scaled back, clipped, rounded) → encode."""
@@ -200,10 +220,23 @@ class LatentSynthesizer:
                  accept_reject: bool = False, back_project: bool = False, q: float | None = None,
                  max_draws: int | None = None, **method_options) -> Samples:
         """``n`` samples with provenance. ``cluster=None`` spreads n over clusters by size."""
+        drawn = self.draw_latents(n, cluster=cluster, method=method, random_state=random_state,
+                                  accept_reject=accept_reject, back_project=back_project, q=q, max_draws=max_draws,
+                                  **method_options)
+        return Samples(self.decode_codes(drawn.latents, drawn.codes), drawn.labels, drawn.latents, drawn.provenance,
+                       drawn.stats)
+
+    def draw_latents(self, n: int, *, cluster=None, method: str = "random", random_state: int | None = None,
+                     accept_reject: bool = False, back_project: bool = False, q: float | None = None,
+                     max_draws: int | None = None, **method_options) -> LatentDraw:
+        """``generate`` without the final decode: the latents (n, d), their cluster names and
+        provenance. A server decodes many requests' latents together (serve/packing.py)."""
         self._check_fitted()
         if isinstance(n, bool) or not isinstance(n, (int, np.integer)) or n < 1:
             raise ConfigError(f"n must be a positive integer, got {n!r}")
         check_method(method)
+        if back_project:
+            self.family_.require_encoder("back-projection")
         options = MethodOptions(**method_options)
         q = self.config_.q if q is None else float(q)
         if not 0 < q < 1:
@@ -237,7 +270,7 @@ class LatentSynthesizer:
         provenance = pd.DataFrame({"cluster": names, "method": method, "seed": int(seed), "d2": d2,
                                    "in_region": d2 <= threshold * (1 + 1e-9),
                                    "accepted": True, "back_projected": bool(back_project)})
-        return Samples(self.decode(Z), names, Z, provenance, stats)
+        return LatentDraw(Z, names, codes, provenance, stats)
 
     def _back_projection_ok(self, z: np.ndarray, k: int, q: float) -> np.ndarray:
         z2 = self._roundtrip(z)
@@ -253,7 +286,8 @@ class LatentSynthesizer:
     def describe(self) -> dict:
         """What a model offers: kind, clusters with sizes, methods, feature schema (for HTTP)."""
         self._check_fitted()
-        return {"data_kind": self.data_kind_, "model": self.config_.model, "latent_dim": self.network_.latent_dim,
+        return {"data_kind": self.data_kind_, "model": self.config_.model, "family": self.family_.name,
+                "encoder": self.family_.has_encoder, "latent_dim": self.network_.latent_dim,
                 "clusters": [{"name": n, "size": s} for n, s in zip(self.cluster_names_, self.cluster_sizes_)],
                 "methods": list(METHODS), "label": self.label_name_, "schema": self._schema()}
 
@@ -301,12 +335,13 @@ class LatentSynthesizer:
             self = cls(cfg.model, random_state=cfg.random_state,
                        **{k: v for k, v in cfg.to_dict().items() if k not in ("model", "random_state")})
             self.config_, self.data_kind_ = cfg, meta["data_kind"]
+            self.family_ = family_of(kind)
             self.network_ = kind.network_from_dict(meta["network"])
             self.module_ = kind.build(self.network_)
             self.module_.load_state_dict(weights["model"])
             self.module_.eval()
-            self.transformer_ = (TabularTransformer.from_dict(meta["schema"]) if self.data_kind_ == "tabular"
-                                 else ImageTransformer.from_dict(meta["schema"]))
+            self.transformer_ = {"tabular": TabularTransformer, "image": ImageTransformer,
+                                 "record": RecordTransformer}[self.data_kind_].from_dict(meta["schema"])
             self.label_name_, self.label_dtype_ = meta["label"]["name"], meta["label"]["dtype"]
             clusters = meta["clusters"]
             self.cluster_names_, self.cluster_sizes_ = list(clusters["names"]), list(clusters["sizes"])

@@ -230,7 +230,8 @@ class TrainingLoop:
                 cb.on_epoch_end(self, logs)
             if progress is not None:
                 progress.update(1)
-                progress.set_postfix({k: f"{v:.4g}" for k, v in logs.items() if k in ("loss", "val_loss", "beta")})
+                progress.set_postfix({k: f"{v:.4g}" for k, v in logs.items()
+                                      if k in ("loss", "val_loss", "beta", "d_loss", "g_loss")})
         if progress is not None:
             progress.close()
         for cb in self.callbacks:

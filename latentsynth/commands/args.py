@@ -39,6 +39,33 @@ def fraction(text: str) -> float:
     return value
 
 
+def image_size(text: str):
+    """"32" → 32, "32x48" → (32, 48) (H×W)."""
+    try:
+        parts = [int(p) for p in text.lower().replace("×", "x").split("x")]
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected SIZE or HxW, e.g. 64 or 32x48, got {text!r}") from None
+    if len(parts) not in (1, 2) or min(parts) < 1:
+        raise argparse.ArgumentTypeError(f"expected SIZE or HxW with positive sizes, got {text!r}")
+    return parts[0] if len(parts) == 1 else tuple(parts)
+
+
+def add_data_options(p: argparse.ArgumentParser) -> None:
+    g = p.add_argument_group("data sources (image folders, .npy/.npz, torchvision sets)")
+    g.add_argument("--root", help="folder holding the torchvision sets (mnist, fashion_mnist, cifar10, flowers102); "
+                   "default ./data")
+    g.add_argument("--download", action="store_true", help="let torchvision download the set into --root")
+    g.add_argument("--split", choices=["train", "test", "val"], default=None,
+                   help="torchvision split (default train; val exists for flowers102 only)")
+    g.add_argument("--image-size", type=image_size, metavar="SIZE|HxW",
+                   help="bring images to this size (mixed-size folders default to their most common size, "
+                        "flowers102 to 64)")
+
+
+def data_options(args) -> dict:
+    return {"root": args.root, "download": args.download, "split": args.split, "image_size": args.image_size}
+
+
 def n_clusters(text: str):
     if text == "auto":
         return text
@@ -61,13 +88,16 @@ def parse_set(pairs: list[str]) -> dict:
 
 def add_model_options(p: argparse.ArgumentParser) -> None:
     g = p.add_argument_group("model and training")
-    g.add_argument("--model", default="vae", help="latent learner: ae, vae (default) …")
-    g.add_argument("--latent-dim", type=positive_int, help="latent size (default 5 for tables, 16 for images)")
-    g.add_argument("--epochs", type=positive_int, help="training epochs (default 300 for tables, 60 for images)")
+    g.add_argument("--model", default="vae", help="ae, vae (default), the closed-form baselines pca and identity "
+                   "(tables, images); dcgan, wgan-gp, cdcgan, cwgan-gp (images); double-ae (2-D records)")
+    g.add_argument("--latent-dim", type=positive_int, help="latent size (default: a table's feature count up to "
+                   "16; 48 for labelled images, 16 for unlabelled ones; GAN noise: 100 DCGAN, 128 WGAN-GP)")
+    g.add_argument("--epochs", type=positive_int, help="training epochs (default 1000 for tables, 300 for images; "
+                   "60 for GANs and the double autoencoder)")
     g.add_argument("--batch-size", type=positive_int)
     g.add_argument("--lr", type=float)
     g.add_argument("--kl-schedule", choices=["constant", "linear", "sigmoid", "cyclical"])
-    g.add_argument("--beta-max", type=float, help="final KL weight (seed 001: 0.01)")
+    g.add_argument("--beta-max", type=float, help="final KL weight (default 1e-4; seed 001 used 0.01)")
     g.add_argument("--warmup-epochs", type=non_negative_int)
     g.add_argument("--n-clusters", type=n_clusters, help="clusters for unlabelled data: an integer or 'auto'")
     g.add_argument("--seed", type=non_negative_int, default=0, help="random_state for every random step")

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from latentsynth.commands.args import UsageError, non_negative_int, positive_int
+from latentsynth.commands.args import UsageError, add_data_options, non_negative_int, positive_int
 
 
 def run(args) -> int:
@@ -16,7 +16,11 @@ def run(args) -> int:
     out = Path(args.out)
     if out.exists() and any(out.iterdir()) and not args.force:
         raise UsageError(f"{out} already exists and is not empty; choose another --out or pass --force")
-    raw = load_source(args.data or split.get("source", ""), label=args.label or split.get("label"))
+    load = dict(split.get("load", {}))
+    load.update({k: v for k, v in (("root", args.root), ("split", args.split), ("image_size", args.image_size))
+                 if v is not None})
+    raw = load_source(args.data or split.get("source", ""), label=args.label or split.get("label"),
+                      download=args.download, **load)
     report = evaluate_artifact(syn, raw, out_dir=out, methods=args.methods, n=args.n, random_state=args.seed,
                                gate=not args.no_gate)
     print(report_markdown(report))
@@ -36,4 +40,5 @@ def register(sub) -> None:
     p.add_argument("--no-gate", action="store_true", help="evaluate without the χ² accept/reject gate")
     p.add_argument("--out", required=True, help="report directory")
     p.add_argument("--force", action="store_true")
+    add_data_options(p)
     p.set_defaults(func=run)

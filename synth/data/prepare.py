@@ -1,5 +1,5 @@
-"""Raw user input → what a model trains on: a float32 matrix in [0, 1], labels, and
-the reversible transform (SPEC §3). One entry point for tables and images."""
+"""Raw user input → what a model trains on: a float32 array in [0, 1], labels, and
+the reversible transform (SPEC §3). One entry point for tables, images and 2-D records."""
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -8,6 +8,7 @@ import numpy as np
 import pandas as pd
 
 from synth.data.images import ImageTransformer, as_image_batch
+from synth.data.records import RecordTransformer, as_record_batch
 from synth.data.tabular import CleaningOptions, TabularTransformer, clean_table
 from synth.errors import DataError
 
@@ -16,10 +17,10 @@ _LABEL = "__latentsynth_label__"
 
 @dataclass
 class PreparedData:
-    kind: str                      # "tabular" | "image"
-    X: np.ndarray                  # (n, features) or (n, C, H, W) float32 in model space
+    kind: str                      # "tabular" | "image" | "record"
+    X: np.ndarray                  # (n, features), (n, C, H, W) or (n, H, W) float32 in model space
     labels: np.ndarray | None      # (n,) Python-native label values, or None
-    transformer: object            # TabularTransformer | ImageTransformer
+    transformer: object            # TabularTransformer | ImageTransformer | RecordTransformer
     label_name: str | None
     label_dtype: str | None
     report: dict                   # cleaning report (rows in/out and why)
@@ -33,30 +34,39 @@ def _native(values) -> np.ndarray:
 
 
 def prepare_data(X, y=None, *, options: CleaningOptions = CleaningOptions(), data_kind: str | None = None,
-                 image_range: tuple[float, float] | None = None) -> PreparedData:
-    """``X``: DataFrame (tabular) or array (N, C, H, W) / (N, H, W) images.
+                 image_range: tuple[float, float] | None = None, record_crop=None,
+                 record_log: bool = False) -> PreparedData:
+    """``X``: DataFrame (tabular), array (N, C, H, W) / (N, H, W) images, or with
+    ``data_kind="record"`` (N, H, W) 2-D records (cropped / log-scaled by option).
     ``y``: a column name of X, an array of n labels, or None (unlabelled)."""
     if isinstance(X, pd.DataFrame):
+        if data_kind not in (None, "tabular"):
+            raise DataError(f"got a table (DataFrame), but this model takes {data_kind} data")
         return _prepare_table(X, y, options)
-    if data_kind not in (None, "image"):
-        raise DataError(f"data_kind {data_kind!r} needs a matching loader; arrays are read as images here")
+    if data_kind not in (None, "image", "record"):
+        raise DataError(f"this model takes {data_kind} data (a DataFrame), not an array")
     if isinstance(X, (list, tuple)):
         X = np.asarray(X)
     if not isinstance(X, np.ndarray):
         raise DataError(f"expected a pandas DataFrame or a numpy array, got {type(X).__name__}")
-    images = as_image_batch(X)
+    if data_kind == "record":
+        arrays = as_record_batch(X)
+        transformer = RecordTransformer().fit(arrays, crop=record_crop, log=record_log)
+    else:
+        arrays = as_image_batch(X)
+        transformer = ImageTransformer().fit(arrays, value_range=image_range)
     labels = None
     if y is not None:
         if isinstance(y, str):
             raise DataError("y names a column, but the data is an array; pass the labels as an array")
         labels = _native(y)
-        if len(labels) != len(images):
-            raise DataError(f"got {len(labels)} labels for {len(images)} images")
-    transformer = ImageTransformer().fit(images, value_range=image_range)
-    report = {"rows_in": int(len(images)), "rows_out": int(len(images)), "shape": list(images.shape[1:]),
+        if len(labels) != len(arrays):
+            raise DataError(f"got {len(labels)} labels for {len(arrays)} {data_kind or 'image'}s")
+    report = {"rows_in": int(len(arrays)), "rows_out": int(len(arrays)), "shape": list(arrays.shape[1:]),
               "value_range": [transformer.low_, transformer.high_]}
     label_dtype = str(np.asarray(y).dtype) if y is not None else None
-    return PreparedData("image", transformer.transform(images), labels, transformer, None, label_dtype, report)
+    return PreparedData(data_kind or "image", transformer.transform(arrays), labels, transformer, None,
+                        label_dtype, report)
 
 
 def _prepare_table(df: pd.DataFrame, y, options: CleaningOptions) -> PreparedData:

@@ -1,7 +1,9 @@
-"""Where data comes from: embedded scikit-learn sets by name, or a CSV path (SPEC §3).
+"""Where data comes from (SPEC §3): embedded scikit-learn sets and torchvision sets by
+name, a CSV file, an image folder, a ``.npy``/``.npz`` array of images or 2-D records.
 
 ``load_source`` returns a ``RawData`` that the synthesizer's ``fit`` takes.
-No network: the embedded sets ship inside scikit-learn.
+No network unless asked: the embedded sets ship inside scikit-learn, the
+torchvision sets are read from ``root`` and downloaded only with ``download``.
 """
 from __future__ import annotations
 
@@ -73,20 +75,63 @@ def read_csv(path: str | Path) -> pd.DataFrame:
     return frame
 
 
-def load_source(source: str, *, label: str | None = None) -> RawData:
-    """An embedded name or a CSV path. ``label`` names the label column of a CSV."""
+def _array_source(path: Path, *, label: str | None, kind: str | None, image_size) -> RawData:
+    from synth.data.arrays import as_channels_first, read_array_file
+    from synth.data.images import as_image_batch
+    from synth.data.records import as_record_batch
+
+    X, y = read_array_file(path, label=label)
+    if kind == "record":
+        return RawData(path.stem, "record", as_record_batch(X), labels=y)
+    X = as_image_batch(as_channels_first(X))
+    if image_size is not None:
+        from PIL import Image
+
+        from synth.data.image_folder import images_to_array
+        if X.dtype != np.uint8:
+            raise DataError("image_size resizes 8-bit images only; resize float arrays before saving them")
+        mode = "L" if X.shape[1] == 1 else "RGB"
+        X = images_to_array([Image.fromarray(x[0] if mode == "L" else x.transpose(1, 2, 0), mode) for x in X],
+                            image_size=image_size, channels=X.shape[1])
+    return RawData(path.stem, "image", X, labels=y)
+
+
+def load_source(source: str, *, label: str | None = None, kind: str | None = None, root=None,
+                download: bool = False, image_size=None, split: str = "train") -> RawData:
+    """An embedded name, a torchvision name, a CSV path, an image folder, or a .npy/.npz file.
+
+    ``label``: the label column of a CSV, or the label key of a .npz. ``kind="record"`` reads an
+    array file as 2-D records (N, H, W) instead of images. ``root``/``download``/``split``: for the
+    torchvision sets (mnist, fashion_mnist, cifar10, flowers102). ``image_size``: int or (H, W)
+    that image folders, Flowers102 and 8-bit arrays are brought to."""
+    from synth.data.torchvision_sets import TORCHVISION_SETS, load_torchvision
+
     source = str(source)
+    if kind not in (None, "tabular", "image", "record"):
+        raise DataError(f"kind must be 'tabular', 'image' or 'record', got {kind!r}")
     if source in EMBEDDED:
         raw = load_embedded(source)
         if label is not None and raw.kind == "tabular" and label != raw.label_column:
             raise DataError(f"{source} has label column {raw.label_column!r}, not {label!r}")
         return raw
     path = Path(source)
-    if path.suffix.lower() in (".npy", ".npz") or path.is_dir():
-        raise DataError(f"{source}: image and record sources are not supported by this build; "
-                        f"use a CSV file or one of {list(EMBEDDED)}")
+    if source.lower() in TORCHVISION_SETS and not path.exists():
+        X, y = load_torchvision(source.lower(), root=root or "data", download=download, split=split,
+                                image_size=image_size)
+        return RawData(source.lower(), "image", X, labels=y)
+    if path.suffix.lower() in (".npy", ".npz"):
+        return _array_source(path, label=label, kind=kind, image_size=image_size)
+    if path.is_dir():
+        from synth.data.image_folder import load_image_folder
+        X, y = load_image_folder(path, image_size=image_size)
+        return RawData(path.name, "image", X, labels=y)
+    from synth.data.image_folder import IMAGE_EXTENSIONS
+    if path.suffix.lower() in IMAGE_EXTENSIONS:
+        raise DataError(f"{source} is a single image; point --data at a folder of images "
+                        "(one sub-folder per class for labels)")
     if not path.exists() and path.suffix == "" and "/" not in source:
-        raise DataError(f"unknown data set {source!r}: not a file, and not one of {list(EMBEDDED)}")
+        raise DataError(f"unknown data set {source!r}: not a file or folder, and not one of "
+                        f"{list(EMBEDDED) + list(TORCHVISION_SETS)}")
     frame = read_csv(path)
     if label is not None and label not in frame.columns:
         raise DataError(f"label column {label!r} not found in {source}; the columns are {list(frame.columns)}")

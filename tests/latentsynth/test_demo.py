@@ -14,7 +14,7 @@ def test_quick_demo_writes_everything(tmp_path):
     report = run_demo(tmp_path / "demo-out", quick=True, log=lines.append)
     out = tmp_path / "demo-out"
     saved = json.loads((out / "report.json").read_text())
-    assert set(saved) == {"summary", "iris", "digits", "digits_unlabelled"}
+    assert set(saved) == {"summary", "iris", "digits", "digits_unlabelled", "benchmark"}
     assert saved["summary"]["quick"] is True and report["summary"]["runs"][0]["run"] == "iris"
     assert "adjusted_rand_index" in saved["digits_unlabelled"]
     assert {"random", "ellipsoid_walk", "random_walk", "morph", "crossover"} == set(saved["iris"]["methods"])
@@ -23,5 +23,14 @@ def test_quick_demo_writes_everything(tmp_path):
                  "digits_unlabelled/dendrogram.png", "digits_unlabelled/model/history.png"):
         assert (out / name).is_file(), name
     assert any("car_mean" in line for line in lines)  # the printed table
+    # the printed comparison: identity vs the default model on iris and digits
+    bench = saved["benchmark"]
+    assert [(r["dataset"], r["model"]) for r in bench["runs"]] == [("iris", "identity"), ("iris", "vae"),
+                                                                   ("digits", "identity"), ("digits", "vae")]
+    assert bench["runs"][3]["epochs_run"] == 3          # the demo's digits model, reused
+    assert set(bench["verdict"]) == {"iris", "digits"}
+    printed = "\n".join(lines)
+    assert "vae matches or beats identity" in printed and "tstr_accuracy" in printed
+    assert "## identity baseline vs the default model" in (out / "report.md").read_text()
     with pytest.raises(ConfigError, match="already exists"):
         run_demo(out, quick=True, log=lines.append)

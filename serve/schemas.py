@@ -1,0 +1,155 @@
+"""Request and response bodies of the HTTP API (they are the OpenAPI schema).
+
+Field constraints live here so FastAPI rejects bad input with a 422 that
+names the field before any deployment is called.
+"""
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from serve.models_dir import NAME_PATTERN
+from serve.settings import MAX_N_CEILING
+from synth.generate import METHODS
+
+Method = Literal[METHODS]  # type: ignore[valid-type]
+Format = Literal["json", "csv", "png", "npz"]
+SEED_MAX = 2 ** 63 - 1
+
+
+class MethodOptionsBody(BaseModel):
+    """Per-method knobs (synth.generate.MethodOptions); every one optional."""
+    model_config = ConfigDict(extra="forbid")
+
+    truncation: float | None = Field(None, gt=0, le=1e6, description="random: max ‖ε‖")
+    axes: tuple[int, int] | None = Field(None, description="ellipsoid_walk: two principal-axis indices")
+    step: float | None = Field(None, gt=0, le=1e6, description="random_walk: σ of a step")
+    morph_mode: Literal["pair", "dirichlet"] | None = None
+    n_parents: int | None = Field(None, ge=2, le=1024)
+    dirichlet_alpha: float | None = Field(None, gt=0, le=1e6)
+    crossover_mode: Literal["bernoulli", "one_point"] | None = None
+    crossover_p: float | None = Field(None, ge=0, le=1)
+
+    def given(self) -> dict:
+        return {k: v for k, v in self.model_dump().items() if v is not None}
+
+
+class GenerateBody(BaseModel):
+    """POST /v1/models/{name}/generate. ``n`` is also capped by the server's ``max_n``."""
+    model_config = ConfigDict(extra="forbid")
+
+    n: int = Field(..., ge=1, le=MAX_N_CEILING, description="number of samples")
+    cluster: str | None = Field(None, max_length=256,
+                                description="cluster name; omitted: n is spread over clusters by size")
+    method: Method = "random"
+    seed: int | None = Field(None, ge=0, le=SEED_MAX, description="omitted: the server draws one and reports it")
+    accept_reject: bool = Field(False, description="keep only samples inside the χ² region")
+    back_project: bool = Field(False, description="keep only samples whose re-encoded latent stays in the cluster")
+    q: float | None = Field(None, gt=0, lt=1, description="χ² quantile of the gate (default: the model's)")
+    format: Format = Field("json", description="json for any model; csv for tables; png/npz for images")
+    method_options: MethodOptionsBody | None = None
+
+
+class FidBody(BaseModel):
+    """POST /v1/fid: FID of ``n`` samples of an image model against cached reference statistics."""
+    model_config = ConfigDict(extra="forbid")
+
+    model: str = Field(..., pattern=NAME_PATTERN, description="image model name")
+    n: int = Field(..., ge=2, le=1_000_000, description="generated images (also capped by the server)")
+    seed: int = Field(0, ge=0, le=SEED_MAX)
+    reference: str = Field("fid_reference", pattern=NAME_PATTERN,
+                           description="reference statistics: <models_dir>/<model>/<reference>.npz")
+    batch_size: int = Field(200, ge=1, le=4096)
+
+
+class Health(BaseModel):
+    status: Literal["ok"]
+    models: int
+    max_n: int
+    api_key_required: bool
+
+
+class ModelSummary(BaseModel):
+    name: str
+    model: str
+    data_kind: str
+    clusters: list[str]
+    partition: str
+    error: str | None = None
+
+
+class ModelList(BaseModel):
+    models: list[ModelSummary]
+
+
+class ClusterInfo(BaseModel):
+    name: str
+    size: int
+
+
+class ModelInfo(BaseModel):
+    name: str
+    data_kind: str
+    model: str
+    latent_dim: int
+    clusters: list[ClusterInfo]
+    methods: list[str]
+    label: str | None
+    schema_: dict = Field(alias="schema")
+    formats: list[str]
+
+    model_config = ConfigDict(populate_by_name=True)
+
+
+class ProvenanceRow(BaseModel):
+    cluster: str
+    method: str
+    seed: int
+    d2: float
+    in_region: bool
+    accepted: bool
+    back_projected: bool
+
+
+class GenerateResult(BaseModel):
+    """format=json. Tables: ``columns`` + ``rows`` (one list per row, original units);
+    images: ``shape`` + ``images`` (nested lists N×C×H×W)."""
+    model: str
+    data_kind: str
+    n: int
+    method: str
+    seed: int
+    labels: list[str]
+    provenance: list[ProvenanceRow]
+    stats: dict
+    columns: list[str] | None = None
+    rows: list[list] | None = None
+    shape: list[int] | None = None
+    dtype: str | None = None
+    images: list | None = None
+
+
+class FidResult(BaseModel):
+    model: str
+    fid: float
+    n: int
+    seed: int
+    reference: str
+    details: dict = {}
+
+
+class Problem(BaseModel):
+    """Every non-422 error: what went wrong, in words a user can act on."""
+    detail: str
+
+
+class ErrorItem(BaseModel):
+    loc: list[str | int]
+    msg: str
+    type: str
+
+
+class ValidationProblem(BaseModel):
+    """422: each item names the offending field in ``loc`` (e.g. ["body", "n"])."""
+    detail: list[ErrorItem]

@@ -1,0 +1,389 @@
+"""The only Ray code in synth/ (SPEC §2, §4, §6).
+
+Ray Train section: ``ray_train_fn(...)`` returns a drop-in for
+``synth.train.fit_local`` that runs the *same* ``TrainingLoop`` in each of N
+``TorchTrainer`` workers: every module of the recipe DDP-wrapped
+(``prepare_model``), the training rows sharded by the loop's own
+``DistributedSampler`` (rank, world size, seed; ``set_epoch`` each epoch),
+epoch logs all-reduced, every loss and β(t) reported with
+``ray.train.report`` each epoch and the full loop state checkpointed every K
+epochs. A restarted worker group (``FailureConfig``) or a restarted driver
+(same run dir, ``resume=True``) continues from the latest committed
+checkpoint; the history lives in the checkpoint, so no epoch is lost or
+counted twice. The final state comes back into the caller's model.
+
+Sharded FID section: ``fid_distributed(real, gen, workers=N)`` splits each
+side's images (or a generator's sample budget, in chunks with disjoint seeds)
+into N contiguous shards, streams each through pytorch-fid's Inception in its
+own Ray actor (one GPU each when the cluster has them), gets back only the
+shard's float64 sums n, Σx, Σxxᵀ, and merges them on the driver. All logic
+but the fan-out lives in the Ray-free ``synth.metrics.fid``.
+"""
+from __future__ import annotations
+
+import contextlib
+import dataclasses
+import os
+import signal
+import socket
+import tempfile
+import threading
+import time
+import uuid
+from typing import Callable
+
+import ray
+import torch
+
+from synth.checkpoints import blueprint, load_modules, load_state, run_fingerprint, save_state
+from synth.errors import ConfigError, DataError, LatentSynthError, TrainingError
+from synth.metrics.feature_stats import FeatureStats
+from synth.metrics.fid import FIDResult, InceptionExtractor, feature_stats, fid_score
+from synth.metrics.image_sources import ImageSource, as_image_source
+from synth.runs import DEFAULT_STORAGE, absolute, prepare_run_dir
+from synth.train import Callback, TrainConfig, TrainingLoop, default_callbacks
+
+# ============================================================================ Ray Train (issue 5)
+
+# Train V2's controller drains each worker's one-slot report queue once per health check (2 s by
+# default), so reporting every epoch stalled small models at 2 s/epoch here. 20 ms costs the
+# controller little and keeps the per-epoch overhead at ~10 ms; set the variable to override.
+POLL_ENV, POLL_S = "RAY_TRAIN_HEALTH_CHECK_INTERVAL_S", "0.02"
+
+
+def connect(address: str | None = None, *, timeout_s: float = 15.0) -> None:
+    """Join the Ray cluster at ``address`` ("auto", "host:port", "ray://host:port"), or start a
+    local one when None (``ray job submit`` sets RAY_ADDRESS, which ray.init follows). An address
+    that does not answer within ``timeout_s`` is a ConfigError, not a hang."""
+    import ray
+    if address and address != "auto":
+        _probe(address, timeout_s)
+    if ray.is_initialized():
+        return
+    outcome: list = []
+
+    def init():
+        try:
+            ray.init(address=address, include_dashboard=False, log_to_driver=False, logging_level="WARNING")
+            outcome.append(None)
+        except Exception as exc:  # handed to the caller's thread below
+            outcome.append(exc)
+
+    if address is None:   # a local start (or RAY_ADDRESS): no deadline, in the main thread
+        init()
+    else:                 # ray.init retries for 20–40 s on an address that accepts TCP but is not Ray
+        thread = threading.Thread(target=init, daemon=True, name="latentsynth-ray-init")
+        thread.start()
+        thread.join(timeout_s)
+    where = f"at {address!r}" if address else "locally"
+    if not outcome:
+        raise ConfigError(f"no answer from a Ray cluster {where} within {timeout_s:g} s; check the address "
+                          "(head node's GCS port, or ray://host:10001 for Ray Client) and that the port is open")
+    if outcome[0] is not None:
+        raise ConfigError(f"could not connect to Ray {where}: {str(outcome[0]).strip().splitlines()[0]}") from None
+
+
+def _probe(address: str, timeout_s: float) -> None:
+    """Fail in seconds, not minutes, when nothing listens at the address."""
+    hostport = address.split("://", 1)[-1].rstrip("/")
+    host, _, port = hostport.rpartition(":")
+    if not host or not port.isdigit():
+        raise ConfigError(f"--address must be 'auto', 'host:port' or 'ray://host:port', got {address!r}")
+    try:
+        socket.create_connection((host, int(port)), timeout=timeout_s).close()
+    except OSError as exc:
+        raise ConfigError(f"no Ray cluster reachable at {address!r} ({exc.strerror or exc}); start one with "
+                          "`ray start --head` or `ray up ray_cluster.yaml`, or drop --address to run locally") from None
+
+
+def check_resources(*, num_workers: int, gpus_per_worker: float = 0, cpus_per_worker: float = 1) -> None:
+    """Refuse a request the cluster cannot place now, instead of waiting forever for it."""
+    import ray
+    have = ray.cluster_resources()
+    for name, each in (("GPU", gpus_per_worker), ("CPU", cpus_per_worker)):
+        need = num_workers * each
+        if need > have.get(name, 0) + 1e-9:
+            raise ConfigError(f"{num_workers} worker(s) × {each:g} {name} need {need:g} {name}s but the Ray cluster "
+                              f"has {have.get(name, 0):g}; use fewer --workers"
+                              + (" or --gpus-per-worker" if name == "GPU" else "")
+                              + " (on an autoscaling cluster, raise the node type's min_workers)")
+
+
+def ray_train_fn(*, num_workers: int, use_gpu: bool = False, gpus_per_worker: float | None = None,
+                 cpus_per_worker: float = 1, storage_path: str | None = None, run_name: str | None = None,
+                 checkpoint_every: int = 10, num_to_keep: int = 2, max_failures: int = 0, resume: bool = False,
+                 address: str | None = None) -> Callable:
+    """A ``train_fn`` for ``LatentSynthesizer.fit``: ``(model, recipe, train, val, config, *, callbacks)
+    -> (history, summary)``, trained by ``num_workers`` Ray Train workers. The run lives in
+    ``storage_path/run_name`` (a local path or a URI such as s3://…; shared by all nodes);
+    ``run_name=None`` makes a fresh name per call. ``resume=True`` continues that run."""
+    if isinstance(num_workers, bool) or not isinstance(num_workers, int) or num_workers < 1:
+        raise ConfigError(f"num_workers must be an integer ≥ 1, got {num_workers!r}")
+    gpus = float(gpus_per_worker if gpus_per_worker is not None else (1 if use_gpu else 0))
+    if gpus < 0 or cpus_per_worker <= 0:
+        raise ConfigError(f"gpus_per_worker must be ≥ 0 and cpus_per_worker > 0, got {gpus}, {cpus_per_worker}")
+    if checkpoint_every < 1 or num_to_keep < 1 or max_failures < -1:
+        raise ConfigError("checkpoint_every and num_to_keep must be ≥ 1 and max_failures ≥ -1 (-1 = retry forever)")
+    if resume and not run_name:
+        raise ConfigError("resume needs the run's name (--run-dir): which run should continue?")
+    options = dict(num_workers=num_workers, gpus=gpus, cpus=float(cpus_per_worker),
+                   storage=absolute(storage_path or DEFAULT_STORAGE), run_name=run_name,
+                   checkpoint_every=checkpoint_every, num_to_keep=num_to_keep, max_failures=max_failures,
+                   resume=resume, address=address)
+
+    def train_fn(model, recipe, train, val, config: TrainConfig, *, callbacks=()):
+        return _fit(model, recipe, train, val, config, callbacks=tuple(callbacks), **options)
+
+    return train_fn
+
+
+def _fit(model, recipe, train, val, config, *, callbacks, num_workers, gpus, cpus, storage, run_name,
+         checkpoint_every, num_to_keep, max_failures, resume, address):
+    import ray
+    from ray.train import CheckpointConfig, FailureConfig, RunConfig, ScalingConfig
+    from ray.train.torch import TorchTrainer
+
+    run_name = run_name or f"{type(model).__name__.lower()}-{time.strftime('%Y%m%d-%H%M%S')}-{uuid.uuid4().hex[:6]}"
+    run_dir = f"{storage.rstrip('/')}/{run_name}"
+    connect(address)
+    check_resources(num_workers=num_workers, gpus_per_worker=gpus, cpus_per_worker=cpus)
+    prepare_run_dir(run_dir, run_fingerprint(model, recipe, train), resume=resume)
+    spec = {"model": blueprint(model), "recipe": recipe, "config": dataclasses.replace(config, progress=False),
+            "data": ray.put((train, val)), "callbacks": callbacks, "checkpoint_every": checkpoint_every}
+    resources = {"CPU": cpus, **({"GPU": gpus} if gpus else {})}
+    trainer = TorchTrainer(
+        _worker_loop, train_loop_config=spec,
+        scaling_config=ScalingConfig(num_workers=num_workers, use_gpu=gpus > 0, resources_per_worker=resources),
+        run_config=RunConfig(name=run_name, storage_path=storage,
+                             failure_config=FailureConfig(max_failures=max_failures),
+                             checkpoint_config=CheckpointConfig(num_to_keep=num_to_keep)))
+    try:
+        with _env(POLL_ENV, os.environ.get(POLL_ENV, POLL_S)), _own_sigint():
+            result = trainer.fit()
+    except SystemExit:  # Train's Ctrl-C handler aborts the run with sys.exit(0): still an interruption
+        raise KeyboardInterrupt(f"Ray Train run {run_dir} stopped; continue it with --run-dir {run_dir} "
+                                "--resume") from None
+    except ray.train.TrainingFailedError as exc:
+        cause = next(iter((getattr(exc, "worker_failures", None) or {}).values()), exc)
+        if isinstance(cause, LatentSynthError):   # the loop's own verdict (e.g. diverged): pass it on as is
+            raise type(cause)(f"{_last_line(cause)} (Ray Train run {run_dir})") from None
+        raise TrainingError(f"Ray Train run {run_dir} failed: {type(cause).__name__}: {_last_line(cause)}; "
+                            "its checkpoints stay there — rerun with --resume to continue") from None
+    if result.checkpoint is None:
+        raise TrainingError(f"Ray Train run {run_dir} ended without a checkpoint")
+    with result.checkpoint.as_directory() as directory:
+        state = load_state(directory)
+    if not state.get("finished"):
+        raise TrainingError(f"Ray Train run {run_dir} ended before its final checkpoint")
+    load_modules(recipe.modules(model), state)
+    summary = {**state["summary"], "epochs_run": len(state["history"]),
+               "ray_train": {"workers": num_workers, "gpus_per_worker": gpus, "run_dir": run_dir,
+                             "device": state["device"], "threads_per_worker": state["threads"],
+                             "started_at_epochs": list(state["starts"])}}
+    return list(state["history"]), summary
+
+
+@contextlib.contextmanager
+def _own_sigint():
+    """Train installs a Ctrl-C handler for its run and leaves it behind; put ours back afterwards."""
+    main = threading.current_thread() is threading.main_thread()
+    before = signal.getsignal(signal.SIGINT) if main else None
+    try:
+        yield
+    finally:
+        if main:
+            signal.signal(signal.SIGINT, before)
+
+
+@contextlib.contextmanager
+def _env(name: str, value: str):
+    """Set an environment variable for the duration (Train passes it on to its controller)."""
+    before = os.environ.get(name)
+    os.environ[name] = value
+    try:
+        yield
+    finally:
+        if before is None:
+            os.environ.pop(name, None)
+        else:
+            os.environ[name] = before
+
+
+def _last_line(exc: Exception) -> str:
+    lines = str(exc).strip().splitlines()
+    return lines[-1] if lines else repr(exc)
+
+
+class _Reporter(Callback):
+    """Reports each epoch's logs; rank 0 attaches the loop state every ``every`` epochs and at the end.
+    Every rank calls ``ray.train.report`` the same number of times (it is a barrier)."""
+
+    def __init__(self, *, every: int, starts: list[int]):
+        self.every, self.starts = every, starts
+
+    def on_epoch_end(self, loop, logs):
+        last = loop.epoch >= loop.config.epochs or loop.stop_training
+        if not last:  # the last epoch's logs travel with the final checkpoint (on_train_end)
+            self._report(loop, logs, final=False, checkpoint=loop.epoch % self.every == 0)
+
+    def on_train_end(self, loop):
+        logs = loop.history[-1] if loop.history else {"epoch": loop.epoch}
+        self._report(loop, logs, final=True, checkpoint=True)
+
+    def _report(self, loop, logs, *, final: bool, checkpoint: bool):
+        import ray.train
+        if not checkpoint or loop.rank != 0:
+            ray.train.report(dict(logs), checkpoint=None)
+            return
+        state = {**loop.state_dict(), "stop_training": loop.stop_training, "finished": final,
+                 "summary": dict(loop.summary), "starts": list(self.starts), "device": str(loop.device),
+                 "threads": torch.get_num_threads()}
+        with tempfile.TemporaryDirectory(prefix="latentsynth-ckpt-") as directory:
+            save_state(state, directory)
+            ray.train.report(dict(logs), checkpoint=ray.train.Checkpoint.from_directory(directory))
+
+
+def _mean_across_workers(device) -> Callable[[dict], dict]:
+    """Epoch logs averaged over ranks (equal shard sizes: DistributedSampler pads), so every rank's
+    early stopping sees the same numbers and stops at the same epoch."""
+    import torch.distributed as dist
+
+    def reduce(logs: dict) -> dict:
+        keys = sorted(k for k in logs if k != "epoch")
+        values = torch.tensor([float(logs[k]) for k in keys], dtype=torch.float64, device=device)
+        dist.all_reduce(values)
+        return {"epoch": logs["epoch"], **dict(zip(keys, (values / dist.get_world_size()).tolist()))}
+
+    return reduce
+
+
+def _worker_loop(spec: dict) -> None:
+    """One Ray Train worker: rebuild the model, run the plain loop with DDP-wrapped modules."""
+    import ray
+    import ray.train
+    import ray.train.torch
+
+    context = ray.train.get_context()
+    rank, world_size = context.get_world_rank(), context.get_world_size()
+    device = ray.train.torch.get_device()
+    train, val = ray.get(spec["data"])
+    model, recipe, config = spec["model"].build(), spec["recipe"], spec["config"]
+    state, starts = None, []
+    checkpoint = ray.train.get_checkpoint()
+    if checkpoint is not None:
+        with checkpoint.as_directory() as directory:
+            state = load_state(directory)
+        starts = list(state["starts"])
+    stopping = default_callbacks(config, recipe, has_val=val is not None and len(val) > 0)
+    reporter = _Reporter(every=spec["checkpoint_every"], starts=starts)
+    loop = TrainingLoop(model, recipe, train, val, config=config,
+                        callbacks=(*stopping, *spec["callbacks"], reporter), rank=rank, world_size=world_size,
+                        wrap=ray.train.torch.prepare_model, device=device,
+                        reduce_logs=_mean_across_workers(device) if world_size > 1 else None)
+    if state is not None:
+        loop.load_state_dict(state)
+        loop.stop_training = bool(state["stop_training"])
+    starts.append(loop.epoch)
+    loop.run()
+
+
+# ============================================================================ sharded FID (issue 6)
+
+
+@ray.remote
+class FeatureWorker:
+    """One shard streamer: builds pytorch-fid's Inception once (from the driver's weights bytes,
+    so worker machines need no copy of the file) and turns shards into FeatureStats."""
+
+    def __init__(self, weights: bytes, sha256: str, device: str, threads: int):
+        import torch
+        torch.set_num_threads(max(1, threads))
+        if device != "cpu":
+            device = "cuda" if ray.get_gpu_ids() else "cpu"
+        self.extractor = InceptionExtractor(state_bytes=weights, sha256=sha256, device=device)
+
+    def stats(self, shard: ImageSource, batch_size: int) -> FeatureStats:
+        return feature_stats(shard, extractor=self.extractor, batch_size=batch_size)
+
+    def device(self) -> str:
+        return self.extractor.device
+
+
+class ShardedStats:
+    """``compute(source) -> FeatureStats`` over ``workers`` Ray actors; a context manager that
+    starts the actors (and Ray, if nobody has) on entry and stops them on exit."""
+
+    def __init__(self, *, workers: int, extractor: InceptionExtractor, batch_size: int = 50,
+                 device: str | None = None):
+        if workers < 1:
+            raise ConfigError(f"workers must be ≥ 1, got {workers}")
+        self.workers, self.extractor, self.batch_size, self.device = workers, extractor, batch_size, device
+        self.actors: list = []
+        self._started_ray = False
+
+    def __enter__(self) -> "ShardedStats":
+        return self
+
+    def _start(self) -> None:
+        """Actors start on the first shard, so fully cached statistics never wait for Ray."""
+        if not ray.is_initialized():
+            ray.init(include_dashboard=False, log_to_driver=False, configure_logging=False)
+            self._started_ray = True
+        resources = ray.cluster_resources()
+        gpus = resources.get("GPU", 0) if self.device != "cpu" else 0
+        if self.device not in (None, "cpu") and not gpus:
+            raise ConfigError(f"device {self.device!r} asked for, but the Ray cluster has no GPUs")
+        # free CPUs, not the total: inside a Serve app the replicas already hold some
+        free = min(resources.get("CPU", 1), ray.available_resources().get("CPU", 0))
+        cpus = max(1, int(free) // self.workers) if not gpus else 1
+        options = {"num_cpus": cpus, "num_gpus": min(1.0, gpus / self.workers) if gpus else 0}
+        weights = ray.put(self.extractor.read_bytes())   # one copy in the object store for all actors
+        device = "cuda" if gpus else "cpu"
+        self.actors = [FeatureWorker.options(**options).remote(weights, self.extractor.sha256, device, cpus)
+                       for _ in range(self.workers)]
+
+    def __exit__(self, *exc) -> None:
+        for actor in self.actors:
+            ray.kill(actor)
+        self.actors = []
+        if self._started_ray:
+            ray.shutdown()
+
+    def __call__(self, source: ImageSource) -> FeatureStats:
+        if not self.actors:
+            self._start()
+        count = min(self.workers, len(source))
+        if count == 0:
+            raise DataError(f"{source.describe()} holds no images")
+        shards = [source.shard(k, count) for k in range(count)] if count > 1 else [source]
+        try:
+            parts = ray.get([actor.stats.remote(shard, self.batch_size)
+                             for actor, shard in zip(self.actors, shards)])
+        except ray.exceptions.RayTaskError as exc:
+            if isinstance(exc.cause, LatentSynthError):   # bad input: the user's message, not a worker traceback
+                raise exc.cause from None
+            raise
+        merged = parts[0]
+        for part in parts[1:]:
+            merged = merged.merge(part)
+        return FeatureStats(merged.n, merged.total, merged.outer, merged.extractor, source.fingerprint)
+
+
+def feature_stats_distributed(source, *, workers: int = 2, batch_size: int = 50, weights=None,
+                              device: str | None = None) -> FeatureStats:
+    """``synth.metrics.fid.feature_stats`` of ``source`` computed on ``workers`` Ray actors."""
+    extractor = InceptionExtractor(weights, device="cpu")   # the driver only hashes and ships the file
+    with ShardedStats(workers=workers, extractor=extractor, batch_size=batch_size, device=device) as compute:
+        return compute(as_image_source(source))
+
+
+def fid_distributed(real, gen, *, workers: int = 2, batch_size: int = 50, device: str | None = None,
+                    weights=None, cache_dir=None, n: int | None = None, seed: int = 0, method: str = "random",
+                    recursive: bool = False) -> FIDResult:
+    """``synth.metrics.fid.fid_score`` with each side's statistics sharded over ``workers`` Ray
+    actors (started once for both sides). Same arguments, same value up to float64 round-off."""
+    extractor = InceptionExtractor(weights, device="cpu")   # the driver only hashes and ships the file
+    with ShardedStats(workers=workers, extractor=extractor, batch_size=batch_size, device=device) as compute:
+        return fid_score(real, gen, batch_size=batch_size, cache_dir=cache_dir, n=n, seed=seed, method=method,
+                         recursive=recursive, extractor=extractor, compute=compute)
+
