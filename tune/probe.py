@@ -56,7 +56,7 @@ def snapshot(syn, X_model: np.ndarray, labels: np.ndarray | None, *, seed: int):
     try:
         snap = copy.copy(syn)
         Z = snap._encode_model(X_model)
-        snap._fit_clusters(Z, labels, seed)
+        snap.family_.fit_latent_clusters(snap, Z, labels, seed)
         return snap, Z
     finally:
         module.train(was_training)
