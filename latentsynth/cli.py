@@ -12,7 +12,7 @@ import sys
 import warnings
 
 EXIT_USAGE, EXIT_FAILURE = 2, 1
-COMMANDS = ("demo", "train", "generate", "evaluate", "augment", "fid", "benchmark", "serve")
+COMMANDS = ("demo", "train", "generate", "evaluate", "augment", "fid", "benchmark", "tune", "serve")
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -64,7 +64,12 @@ class AutoencoderFamily:
         return train, (TensorDataset(X[np.sort(order[:n_val])]) if n_val >= 1 else None)
 
     def fit_clusters(self, syn, data, seed: int) -> None:
-        cfg, Z, labels = syn.config_, syn._encode_model(data.X), data.labels
+        self.fit_latent_clusters(syn, syn._encode_model(data.X), data.labels, seed)
+
+    def fit_latent_clusters(self, syn, Z: np.ndarray, labels: np.ndarray | None, seed: int) -> None:
+        """Partition, per-cluster Gaussians and anchors from given latents (Ray Tune's probe
+        refits them on the encoder in training)."""
+        cfg = syn.config_
         if labels is not None:
             syn.partition_, syn.partition_kind_ = LabelPartition().fit(Z, labels), "label"
             syn.cluster_names_ = list(syn.partition_.classes_)
