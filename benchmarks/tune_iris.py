@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import platform
 import shutil
 import tempfile
@@ -62,7 +63,7 @@ def main() -> int:
               "num_cpus": args.num_cpus, "cpus_per_trial": args.cpus_per_trial, "epochs": args.epochs,
               "trials": summary["trials"], "completed": summary["completed"], "epochs_run": summary["epochs_run"],
               "epochs_budget": summary["epochs_budget"], "wall_s": round(wall, 1), "best": summary["best"],
-              "outputs": str(target)}
+              "outputs": os.path.relpath(target, Path(__file__).resolve().parents[1])}
     if not args.out:
         (RESULTS / "tune_iris.json").write_text(json.dumps(record, indent=2, default=str))
     best = summary["best"]
