@@ -15,9 +15,9 @@ def _figure(*args, **kwargs):
     return plt, plt.subplots(*args, **kwargs)
 
 
-def _png(plt, fig) -> bytes:
+def _png(plt, fig, *, dpi: int = 110) -> bytes:
     buf = io.BytesIO()
-    fig.savefig(buf, format="png", dpi=110, bbox_inches="tight")
+    fig.savefig(buf, format="png", dpi=dpi, bbox_inches="tight")
     plt.close(fig)
     return buf.getvalue()
 

@@ -84,17 +84,10 @@ class CampaignSpec:
 
 
 def _require_ray_train() -> None:
-    """Trials as Ray Train runs need two things from synth.distributed: ``ray_train_fn``, and a way
-    to forward each epoch's report from the Train workers to Tune (Train V2's
+    """Trials as Ray Train runs need ``synth.distributed.ray_train_fn`` to forward each epoch's
+    report (and the trial's probes) from the Train workers to Tune (Train V2's
     ``ray.tune.integration.ray_train.TuneReportCallback``) so ASHA/PBT still see every epoch.
-    Until both exist, asking for it is an error rather than a silent single-process run."""
-    try:
-        from synth import distributed
-    except ImportError:
-        distributed = None
-    if getattr(distributed, "ray_train_fn", None) is None:
-        raise ConfigError("workers_per_trial > 0 needs Ray Train support (synth.distributed.ray_train_fn), which "
-                          "this build does not have; run each trial in one process (workers_per_trial 0)")
+    Until it does, asking for it is an error rather than a silent single-process run."""
     raise ConfigError("workers_per_trial > 0 needs Ray Train support that forwards every epoch's report to Tune "
                       "(so ASHA and PBT can act on it); this build's synth.distributed.ray_train_fn does not, so "
                       "run each trial in one process (workers_per_trial 0)")

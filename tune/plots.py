@@ -2,24 +2,15 @@
 per KL schedule, β(t) of the top trials, and every trial's learning curve."""
 from __future__ import annotations
 
-import io
-
 import numpy as np
 import pandas as pd
 
-
-def _figure(*args, **kwargs):
-    import matplotlib
-    matplotlib.use("Agg", force=False)
-    import matplotlib.pyplot as plt
-    return plt, plt.subplots(*args, **kwargs)
+from synth.plots import _figure
+from synth.plots import _png as synth_png
 
 
 def _png(plt, fig) -> bytes:
-    buf = io.BytesIO()
-    fig.savefig(buf, format="png", dpi=100, bbox_inches="tight")
-    plt.close(fig)
-    return buf.getvalue()
+    return synth_png(plt, fig, dpi=100)
 
 
 def _colors(plt, groups: list) -> dict:

@@ -9,34 +9,24 @@ class UsageError(Exception):
     """A command-line mistake the parser could not catch (exit 2, one line)."""
 
 
-def positive_int(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a positive integer, got {text!r}") from None
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"must be ≥ 1, got {value}")
-    return value
+def _checked(name: str, cast, ok, expected: str, bound: str):
+    """An argparse ``type=``: ``cast`` the text, then require ``ok(value)``; messages name both."""
+    def parse(text: str):
+        try:
+            value = cast(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"expected {expected}, got {text!r}") from None
+        if not ok(value):
+            raise argparse.ArgumentTypeError(f"must be {bound}, got {value}")
+        return value
+    parse.__name__ = name
+    return parse
 
 
-def non_negative_int(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected an integer ≥ 0, got {text!r}") from None
-    if value < 0:
-        raise argparse.ArgumentTypeError(f"must be ≥ 0, got {value}")
-    return value
-
-
-def fraction(text: str) -> float:
-    try:
-        value = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a number in [0, 1), got {text!r}") from None
-    if not 0 <= value < 1:
-        raise argparse.ArgumentTypeError(f"must be in [0, 1), got {value}")
-    return value
+positive_int = _checked("positive_int", int, lambda v: v >= 1, "a positive integer", "≥ 1")
+non_negative_int = _checked("non_negative_int", int, lambda v: v >= 0, "an integer ≥ 0", "≥ 0")
+fraction = _checked("fraction", float, lambda v: 0 <= v < 1, "a number in [0, 1)", "in [0, 1)")
+non_negative_float = _checked("non_negative_float", float, lambda v: v >= 0, "a number ≥ 0", "≥ 0")
 
 
 def image_size(text: str):

@@ -5,7 +5,7 @@ import argparse
 from pathlib import Path
 
 from latentsynth.commands.args import (UsageError, add_data_options, add_model_options, data_options, fraction,
-                                       model_options, non_negative_int, positive_int)
+                                       model_options, non_negative_float, non_negative_int, positive_int)
 
 RAY_FLAGS = ("gpus_per_worker", "cpus_per_worker", "address", "run_dir", "storage_path", "max_failures",
              "checkpoint_every", "keep_checkpoints")
@@ -79,16 +79,6 @@ def ray_train_fn_from_args(args):
     connect(args.address)
     check_resources(num_workers=args.workers, gpus_per_worker=gpus, cpus_per_worker=cpus)
     return train_fn
-
-
-def non_negative_float(text: str) -> float:
-    try:
-        value = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a number ≥ 0, got {text!r}") from None
-    if not value >= 0:
-        raise argparse.ArgumentTypeError(f"must be ≥ 0, got {value}")
-    return value
 
 
 def add_ray_options(p: argparse.ArgumentParser) -> None:

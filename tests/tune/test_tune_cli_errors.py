@@ -73,7 +73,7 @@ def test_other_mistakes(capsys, tmp_path, space, monkeypatch):
     _fails(capsys, _tune(tmp_path, "--model", "gpt"), "unknown model 'gpt'")
     _fails(capsys, ["tune", "--data", "nope.csv", "--out", str(tmp_path / "o")], "file not found")
     monkeypatch.setitem(sys.modules, "synth.distributed", None)   # a build without Ray Train support
-    _fails(capsys, _tune(tmp_path, "--workers-per-trial", "2"), "needs Ray Train support (synth.distributed")
+    _fails(capsys, _tune(tmp_path, "--workers-per-trial", "2"), "forwards every epoch's report to Tune")
     monkeypatch.setitem(sys.modules, "synth.distributed", types.SimpleNamespace(ray_train_fn=lambda **kw: None))
     _fails(capsys, _tune(tmp_path, "--workers-per-trial", "2"), "forwards every epoch's report to Tune")
     out = tmp_path / "full"
