@@ -74,3 +74,18 @@ def fid_torch_home(tmp_path_factory) -> Path:
 def fid_weights(fid_torch_home) -> Path:
     from synth.metrics.offline_inception import WEIGHTS_NAME
     return fid_torch_home / "hub" / "checkpoints" / WEIGHTS_NAME
+
+
+@pytest.fixture
+def cli_fails(capsys):
+    """``cli_fails(argv, message)``: the CLI exits 2 with ``message`` on stderr and no traceback;
+    returns stderr."""
+    from latentsynth.cli import main
+
+    def fails(argv, message):
+        code = main(argv)
+        err = capsys.readouterr().err
+        assert code == 2, err
+        assert message in err and "Traceback" not in err, err
+        return err
+    return fails

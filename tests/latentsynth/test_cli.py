@@ -19,14 +19,6 @@ def iris_artifact(tmp_path_factory):
     return out
 
 
-def _fails(capsys, argv, message):
-    code = main(argv)
-    err = capsys.readouterr().err
-    assert code == 2, err
-    assert message in err and "Traceback" not in err
-    return err
-
-
 def test_help_for_every_command(capsys):
     for command in ("demo", "train", "generate", "evaluate"):
         with pytest.raises(SystemExit) as exit_:
@@ -35,7 +27,7 @@ def test_help_for_every_command(capsys):
         assert "usage: latentsynth " + command in capsys.readouterr().out
 
 
-def test_generate_csv_json_and_seed(iris_artifact, tmp_path, capsys):
+def test_generate_csv_json_and_seed(iris_artifact, tmp_path, capsys, cli_fails):
     assert main(["generate", str(iris_artifact), "--n", "12", "--cluster", "setosa", "--method", "morph",
                  "--seed", "4"]) == 0
     first = capsys.readouterr().out
@@ -48,7 +40,7 @@ def test_generate_csv_json_and_seed(iris_artifact, tmp_path, capsys):
     assert main(["generate", str(iris_artifact), "--n", "5", "--format", "json", "--accept-reject",
                  "--out", str(out)]) == 0
     assert len(json.loads(out.read_text())) == 5
-    _fails(capsys, ["generate", str(iris_artifact), "--n", "5", "--out", str(out)], "already exists")
+    cli_fails(["generate", str(iris_artifact), "--n", "5", "--out", str(out)], "already exists")
 
 
 def test_evaluate_writes_report(iris_artifact, tmp_path, capsys):
@@ -79,26 +71,26 @@ def _csv(tmp_path, name, text):
     return str(path)
 
 
-def test_bad_data_inputs(tmp_path, capsys):
+def test_bad_data_inputs(tmp_path, capsys, cli_fails):
     out = str(tmp_path / "never")
-    _fails(capsys, ["train", "--data", str(tmp_path / "missing.csv"), "--out", out], "file not found")
-    _fails(capsys, ["train", "--data", _csv(tmp_path, "empty.csv", ""), "--out", out], "is empty")
+    cli_fails(["train", "--data", str(tmp_path / "missing.csv"), "--out", out], "file not found")
+    cli_fails(["train", "--data", _csv(tmp_path, "empty.csv", ""), "--out", out], "is empty")
     (tmp_path / "img.csv").write_bytes(b"\x89PNG\r\n\x1a\n\x00\x00binary")
-    _fails(capsys, ["train", "--data", str(tmp_path / "img.csv"), "--out", out], "not a text CSV")
-    _fails(capsys, ["train", "--data", _csv(tmp_path, "t.csv", "a,b\nx,y\nz,w\n"), "--out", out],
+    cli_fails(["train", "--data", str(tmp_path / "img.csv"), "--out", out], "not a text CSV")
+    cli_fails(["train", "--data", _csv(tmp_path, "t.csv", "a,b\nx,y\nz,w\n"), "--out", out],
            "no numeric column")
-    _fails(capsys, ["train", "--data", _csv(tmp_path, "l.csv", "a,b\n1,2\n3,4\n"), "--label", "c", "--out", out],
+    cli_fails(["train", "--data", _csv(tmp_path, "l.csv", "a,b\n1,2\n3,4\n"), "--label", "c", "--out", out],
            "label column 'c' not found")
-    _fails(capsys, ["train", "--data", _csv(tmp_path, "n.csv", "a,b,y\nNA,1,p\n,2,p\nN/A,3,q\n,4,q\n"),
+    cli_fails(["train", "--data", _csv(tmp_path, "n.csv", "a,b,y\nNA,1,p\n,2,p\nN/A,3,q\n,4,q\n"),
                     "--label", "y", "--holdout", "0", "--out", out], "column 'a' has no usable value")
     rows = "\n".join(f"{i},{i % 3},p" for i in range(10)) + "\n99,1,q\n"
-    _fails(capsys, ["train", "--data", _csv(tmp_path, "c.csv", "a,b,y\n" + rows), "--label", "y", "--holdout", "0",
+    cli_fails(["train", "--data", _csv(tmp_path, "c.csv", "a,b,y\n" + rows), "--label", "y", "--holdout", "0",
                     "--set", "outlier_z=null", "--out", out], "at least 2 rows")
     assert not (tmp_path / "never").exists()
 
 
-def test_bad_generate_requests(iris_artifact, tmp_path, capsys):
-    _fails(capsys, ["generate", str(iris_artifact), "--cluster", "rose"], "unknown cluster 'rose'")
+def test_bad_generate_requests(iris_artifact, tmp_path, capsys, cli_fails):
+    cli_fails(["generate", str(iris_artifact), "--cluster", "rose"], "unknown cluster 'rose'")
     with pytest.raises(SystemExit) as exit_:  # argparse rejects these before any work
         main(["generate", str(iris_artifact), "--method", "teleport"])
     assert exit_.value.code == 2 and "invalid choice: 'teleport'" in capsys.readouterr().err
@@ -107,17 +99,17 @@ def test_bad_generate_requests(iris_artifact, tmp_path, capsys):
             main(["generate", str(iris_artifact), "--n", n])
         assert exit_.value.code == 2
         assert "--n" in capsys.readouterr().err
-    _fails(capsys, ["generate", str(tmp_path / "nothing")], "not an artifact directory")
+    cli_fails(["generate", str(tmp_path / "nothing")], "not an artifact directory")
     bad = tmp_path / "bad"
     bad.mkdir()
     for name in ("model.json", "weights.pt", "clusters.npz"):
         (bad / name).write_text("corrupt")
-    _fails(capsys, ["generate", str(bad)], "model.json is corrupt")
+    cli_fails(["generate", str(bad)], "model.json is corrupt")
 
 
-def test_train_refuses_to_overwrite(iris_artifact, capsys):
+def test_train_refuses_to_overwrite(iris_artifact, capsys, cli_fails):
     before = sorted(p.name for p in iris_artifact.iterdir())
-    _fails(capsys, ["train", "--data", "iris", "--out", str(iris_artifact)], "already exists")
+    cli_fails(["train", "--data", "iris", "--out", str(iris_artifact)], "already exists")
     assert sorted(p.name for p in iris_artifact.iterdir()) == before
 
 

@@ -8,14 +8,6 @@ from PIL import Image
 from latentsynth.cli import main
 
 
-def _fails(capsys, argv, message):
-    code = main(argv)
-    err = capsys.readouterr().err
-    assert code == 2, err
-    assert message in err and "Traceback" not in err
-    return err
-
-
 @pytest.fixture(scope="module")
 def record_file(tmp_path_factory):
     from synth.data.toy_records import peak_records
@@ -35,7 +27,7 @@ def test_help_lists_the_new_models_and_augment(capsys):
     assert exit_.value.code == 0 and "usage: latentsynth augment" in capsys.readouterr().out
 
 
-def test_conditional_gan_train_grids_generate_evaluate(tmp_path, capsys):
+def test_conditional_gan_train_grids_generate_evaluate(tmp_path, capsys, cli_fails):
     out = tmp_path / "cgan"
     assert main(["train", "--data", "digits", "--model", "cwgan-gp", "--epochs", "2", "--set", "gan_channels=16",
                  "--set", "critic_steps=2", "--sample-every", "1", "--out", str(out)]) == 0
@@ -51,7 +43,7 @@ def test_conditional_gan_train_grids_generate_evaluate(tmp_path, capsys):
     assert main(["generate", str(out), "--n", "5", "--format", "npz", "--out", str(tmp_path / "s.npz")]) == 0
     assert np.load(tmp_path / "s.npz")["images"].shape == (5, 1, 8, 8)
     capsys.readouterr()
-    _fails(capsys, ["generate", str(out), "--n", "5", "--back-project", "--out", str(tmp_path / "b.png")],
+    cli_fails(["generate", str(out), "--n", "5", "--back-project", "--out", str(tmp_path / "b.png")],
            "back-projection needs an encoder")
     assert main(["evaluate", str(out), "--methods", "random", "--out", str(tmp_path / "report")]) == 0
     report = json.loads((tmp_path / "report" / "report.json").read_text())
@@ -79,17 +71,17 @@ def test_augment_command(record_file, tmp_path, capsys):
     assert set(result["rows"]) >= {"real", "real + synthetic", "synthetic"}
 
 
-def test_bad_inputs_one_line_exit_2(tmp_path, capsys):
+def test_bad_inputs_one_line_exit_2(tmp_path, capsys, cli_fails):
     np.save(tmp_path / "flat.npy", np.zeros((5, 7)))
-    _fails(capsys, ["train", "--data", str(tmp_path / "flat.npy"), "--model", "double-ae", "--out",
+    cli_fails(["train", "--data", str(tmp_path / "flat.npy"), "--model", "double-ae", "--out",
                     str(tmp_path / "a")], "got rank 2")
     (tmp_path / "empty").mkdir()
-    _fails(capsys, ["train", "--data", str(tmp_path / "empty"), "--model", "dcgan", "--out", str(tmp_path / "b")],
+    cli_fails(["train", "--data", str(tmp_path / "empty"), "--model", "dcgan", "--out", str(tmp_path / "b")],
            "is empty")
-    _fails(capsys, ["train", "--data", "mnist", "--root", str(tmp_path), "--model", "dcgan", "--out",
+    cli_fails(["train", "--data", "mnist", "--root", str(tmp_path), "--model", "dcgan", "--out",
                     str(tmp_path / "c")], "--download")
-    _fails(capsys, ["train", "--data", "iris", "--model", "cdcgan", "--out", str(tmp_path / "d")],
+    cli_fails(["train", "--data", "iris", "--model", "cdcgan", "--out", str(tmp_path / "d")],
            "does not take tabular data")
-    _fails(capsys, ["train", "--data", "digits", "--model", "cdcgan", "--unlabelled", "--out", str(tmp_path / "e")],
+    cli_fails(["train", "--data", "digits", "--model", "cdcgan", "--unlabelled", "--out", str(tmp_path / "e")],
            "needs labelled images")
-    _fails(capsys, ["augment", "--data", "iris", "--out", str(tmp_path / "f")], "not a labelled image or record")
+    cli_fails(["augment", "--data", "iris", "--out", str(tmp_path / "f")], "not a labelled image or record")

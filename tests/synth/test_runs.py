@@ -1,35 +1,16 @@
 """Run directories refuse to mix two models' checkpoints and never overwrite a run."""
 import json
 
-import numpy as np
 import pytest
-import torch
-from torch.utils.data import TensorDataset
 
 from synth.checkpoints import run_fingerprint
 from synth.errors import ConfigError
-from synth.models.autoencoder import Autoencoder, AutoencoderConfig
-from synth.recipes import AutoencoderRecipe
 from synth.runs import RUN_FILE, prepare_run_dir, split_run_dir
-from synth.schedules import KLSchedule
 
 
-def _data(n=96):
-    return TensorDataset(torch.from_numpy(np.random.default_rng(0).random((n, 5), dtype=np.float32)))
-
-
-def _vae(seed=0, latent_dim=2):
-    torch.manual_seed(seed)
-    return Autoencoder(AutoencoderConfig(variational=True, input_shape=(5,), latent_dim=latent_dim))
-
-
-def _recipe():
-    return AutoencoderRecipe(KLSchedule("linear", beta_max=0.01, warmup_epochs=3), variational=True)
-
-
-def test_run_dir_refuses_to_mix_runs(tmp_path):
+def test_run_dir_refuses_to_mix_runs(tmp_path, tiny):
     run_dir = str(tmp_path / "runs" / "a")
-    mine = run_fingerprint(_vae(), _recipe(), _data())
+    mine = run_fingerprint(tiny.vae(), tiny.recipe(), tiny.data())
     with pytest.raises(ConfigError, match="nothing to resume"):
         prepare_run_dir(run_dir, mine, resume=True)
     prepare_run_dir(run_dir, mine, resume=False)
@@ -37,7 +18,7 @@ def test_run_dir_refuses_to_mix_runs(tmp_path):
     with pytest.raises(ConfigError, match="already holds a training run"):
         prepare_run_dir(run_dir, mine, resume=False)
     prepare_run_dir(run_dir, mine, resume=True)  # same model: fine
-    other = run_fingerprint(_vae(latent_dim=3), _recipe(), _data())
+    other = run_fingerprint(tiny.vae(latent_dim=3), tiny.recipe(), tiny.data())
     before = (tmp_path / "runs" / "a" / RUN_FILE).read_bytes()
     with pytest.raises(ConfigError, match="another model.*latent_dim"):
         prepare_run_dir(run_dir, other, resume=True)
