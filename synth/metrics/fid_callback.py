@@ -31,8 +31,6 @@ def latent_gaussian_sampler(model: torch.nn.Module, images: torch.Tensor, n: int
                             generator: torch.Generator) -> torch.Tensor:
     """Decode n latents drawn from N(mean, cov) of ``model.encode(images)``.
     images: (m, C, H, W) in [0, 1] → (n, C, H, W) float32 clipped to [0, 1]."""
-    if hasattr(model, "decode") and not hasattr(model, "encode") and hasattr(model, "generator"):
-        return gan_prior_sampler(model, images, n, generator)
     if not (hasattr(model, "encode") and hasattr(model, "decode")):
         raise ConfigError(f"{type(model).__name__} has no encode/decode; pass FIDCallback(sampler=...)")
     Z = torch.cat([model.encode(part) for part in images.split(CHUNK)]).double()
@@ -56,6 +54,14 @@ def gan_prior_sampler(model: torch.nn.Module, images: torch.Tensor, n: int,
     return torch.cat(parts).clamp(0, 1)
 
 
+def default_sampler(model: torch.nn.Module, images: torch.Tensor, n: int,
+                    generator: torch.Generator) -> torch.Tensor:
+    """A GAN (a generator, no encoder) samples its prior; an autoencoder its latent Gaussian."""
+    if hasattr(model, "generator") and not hasattr(model, "encode"):
+        return gan_prior_sampler(model, images, n, generator)
+    return latent_gaussian_sampler(model, images, n, generator)
+
+
 class FIDCallback(Callback):
     """Log ``fid`` every ``every`` epochs (rank 0 only under Ray Train).
 
@@ -73,7 +79,7 @@ class FIDCallback(Callback):
             raise ConfigError(f"FID needs at least 2 images per side, got n={n}")
         self.every, self.n, self.batch_size, self.seed = every, n, batch_size, seed
         self.weights, self.device, self.reference, self.extractor = weights, device, reference, extractor
-        self.sampler = sampler or latent_gaussian_sampler
+        self.sampler = sampler or default_sampler
         self.images = None
 
     def on_train_begin(self, loop) -> None:
