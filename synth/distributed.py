@@ -22,6 +22,7 @@ but the fan-out lives in the Ray-free ``synth.metrics.fid``.
 from __future__ import annotations
 
 import contextlib
+import copy
 import dataclasses
 import os
 import signal
@@ -41,14 +42,16 @@ from synth.metrics.feature_stats import FeatureStats
 from synth.metrics.fid import FIDResult, InceptionExtractor, feature_stats, fid_score
 from synth.metrics.image_sources import ImageSource, as_image_source
 from synth.runs import DEFAULT_STORAGE, absolute, prepare_run_dir
-from synth.train import Callback, TrainConfig, TrainingLoop, default_callbacks
+from synth.train import Callback, TrainConfig, TrainingLoop, auto_threads, default_callbacks
 
 # ============================================================================ Ray Train (issue 5)
 
 # Train V2's controller drains each worker's one-slot report queue once per health check (2 s by
-# default), so reporting every epoch stalled small models at 2 s/epoch here. 20 ms costs the
-# controller little and keeps the per-epoch overhead at ~10 ms; set the variable to override.
-POLL_ENV, POLL_S = "RAY_TRAIN_HEALTH_CHECK_INTERVAL_S", "0.02"
+# default), so reporting every epoch stalled small models at 2 s/epoch here. We poll about ten
+# times per (estimated) epoch instead, between 20 ms (tiny models: ~10 ms overhead per epoch) and
+# 0.5 s (big ones: no needless controller ↔ worker round trips); set the variable to override.
+POLL_ENV = "RAY_TRAIN_HEALTH_CHECK_INTERVAL_S"
+POLL_MIN_S, POLL_MAX_S, POLLS_PER_EPOCH = 0.02, 0.5, 10
 
 
 def connect(address: str | None = None, *, timeout_s: float = 15.0) -> None:
@@ -157,8 +160,10 @@ def _fit(model, recipe, train, val, config, *, callbacks, num_workers, gpus, cpu
         run_config=RunConfig(name=run_name, storage_path=storage,
                              failure_config=FailureConfig(max_failures=max_failures),
                              checkpoint_config=CheckpointConfig(num_to_keep=num_to_keep)))
+    poll_s = os.environ.get(POLL_ENV) or (
+        f"{poll_interval(model, recipe, train, config, num_workers=num_workers, gpus=gpus, cpus=cpus):.3f}")
     try:
-        with _env(POLL_ENV, os.environ.get(POLL_ENV, POLL_S)), _own_sigint():
+        with _env(POLL_ENV, poll_s), _own_sigint():
             result = trainer.fit()
     except SystemExit:  # Train's Ctrl-C handler aborts the run with sys.exit(0): still an interruption
         raise KeyboardInterrupt(f"Ray Train run {run_dir} stopped; continue it with --run-dir {run_dir} "
@@ -179,8 +184,35 @@ def _fit(model, recipe, train, val, config, *, callbacks, num_workers, gpus, cpu
     summary = {**state["summary"], "epochs_run": len(state["history"]),
                "ray_train": {"workers": num_workers, "gpus_per_worker": gpus, "run_dir": run_dir,
                              "device": state["device"], "threads_per_worker": state["threads"],
-                             "started_at_epochs": list(state["starts"])}}
+                             "started_at_epochs": list(state["starts"]),
+                             "poll_interval_s": float(poll_s)}}
     return list(state["history"]), summary
+
+
+def poll_interval(model, recipe, train, config: TrainConfig, *, num_workers: int, gpus: float,
+                  cpus: float) -> float:
+    """The controller's poll interval: a tenth of an epoch, timed on a copy of the model over a few
+    batches here (CPU workers, same thread count); GPU workers, whose speed the driver cannot
+    time, get the minimum, and so does a probe that fails (the real run reports the error)."""
+    if gpus > 0:
+        return POLL_MIN_S
+    steps = -(-len(train) // (num_workers * config.batch_size))
+    probe = torch.utils.data.Subset(train, range(min(len(train), 3 * config.batch_size)))
+    trial = dataclasses.replace(config, epochs=2, progress=False, patience=None)
+    with torch.random.fork_rng(devices=[]):
+        loop = TrainingLoop(copy.deepcopy(model), recipe, probe, None, config=trial)
+        previous = torch.get_num_threads()
+        torch.set_num_threads(config.threads or min(auto_threads(model), max(1, int(cpus))))
+        try:
+            loop.run_epoch()                    # warm-up: allocations, first-call dispatch
+            started = time.perf_counter()
+            loop.run_epoch()
+            per_step = (time.perf_counter() - started) / -(-len(probe) // config.batch_size)
+        except Exception:
+            return POLL_MIN_S
+        finally:
+            torch.set_num_threads(previous)
+    return min(POLL_MAX_S, max(POLL_MIN_S, per_step * steps / POLLS_PER_EPOCH))
 
 
 @contextlib.contextmanager

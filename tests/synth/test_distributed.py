@@ -1,6 +1,7 @@
 """Ray Train wrapper (SPEC §4): same weights as the plain loop at one worker, DDP with two
 workers for a VAE, the conditional WGAN-GP and the double autoencoder, a killed worker resumed from its checkpoint with every
 epoch in the history exactly once, and run directories that refuse another model's checkpoints."""
+import dataclasses
 import os
 from dataclasses import dataclass
 
@@ -49,6 +50,20 @@ def _weights(model):
 def test_bad_ray_train_options(kwargs, message):
     with pytest.raises(ConfigError, match=message):
         ray_train_fn(**kwargs)
+
+
+def test_poll_interval_follows_the_epoch_time_and_leaves_the_model_alone():
+    """Tiny epochs poll at the 20 ms floor; an epoch that takes seconds polls at the 0.5 s ceiling;
+    the timing probe trains a copy, so neither the weights nor the global RNG move."""
+    from synth.distributed import POLL_MAX_S, POLL_MIN_S, poll_interval
+    model, config = _vae(), TrainConfig(epochs=3, batch_size=16, seed=0)
+    before, rng = _weights(model), torch.get_rng_state()
+    tiny = poll_interval(model, _recipe(), _data(), config, num_workers=1, gpus=0, cpus=1)
+    huge = poll_interval(model, _recipe(), _data(4_000_000 // 16), dataclasses.replace(config, batch_size=1),
+                         num_workers=1, gpus=0, cpus=1)
+    assert tiny == POLL_MIN_S and huge == POLL_MAX_S
+    assert torch.equal(_weights(model), before) and torch.equal(torch.get_rng_state(), rng)
+    assert poll_interval(model, _recipe(), _data(), config, num_workers=1, gpus=1, cpus=1) == POLL_MIN_S
 
 
 # ---------------------------------------------------------------------- with Ray Train
