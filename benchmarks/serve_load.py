@@ -116,7 +116,7 @@ def main(argv=None) -> int:
     try:
         for label, batch in (("on", args.max_batch_size), ("off", 1)):
             settings = ServeArgs(models_dir=models_dir, max_batch_size=batch, batch_wait_timeout_s=args.batch_wait,
-                                 max_ongoing_requests=max(64, 2 * batch), max_queued_requests=-1,
+                                 max_ongoing_requests=max(256, 2 * args.clients), max_queued_requests=-1,
                                  request_timeout_s=300, api_key_env="LATENTSYNTH_BENCH_NO_KEY", access_log=False)
             ray_serve.run(build_app(settings), name="bench", route_prefix="/")
             generator = ray_serve.get_deployment_handle("Generator", app_name="bench")

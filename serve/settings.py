@@ -27,7 +27,9 @@ class ServeArgs(BaseModel):
     batch_wait_timeout_s: float = Field(0.005, ge=0, le=1, description="how long a batch waits to fill")
     max_n: int = Field(10_000, ge=1, le=MAX_N_CEILING, description="largest n one request may ask for")
     max_fid_n: int = Field(50_000, ge=2, le=1_000_000, description="largest n of a FID request")
-    max_ongoing_requests: int = Field(64, ge=1, description="requests in flight per replica")
+    max_ongoing_requests: int = Field(256, ge=1, description="requests in flight per replica. Keep it above the "
+                                      "expected concurrency: requests only batch once inside the replica, and "
+                                      "Serve's router retries a full replica with backoff (up to 0.5 s)")
     max_queued_requests: int = Field(256, ge=-1,
                                      description="requests waiting per caller before 503 (-1: unbounded)")
     request_timeout_s: float = Field(60.0, gt=0, description="a request that takes longer gets 504")
