@@ -32,19 +32,25 @@ class SlowDecoder:
                 self.running -= 1
 
 
+async def busy_lane(max_calls, decoder, on_batch=lambda size: None):
+    """A lane whose first decode (model "m", call "x") is already running."""
+    lane = DecodeLane(max_calls, on_batch, run=decoder)
+    head = lane.submit("m", ["x"])
+    await asyncio.sleep(0.005)
+    return lane, head
+
+
 def test_groups_that_wait_are_merged_into_one_decode_and_each_call_gets_its_result():
     decoder, sizes = SlowDecoder(), []
 
     async def scenario():
-        lane = DecodeLane(8, sizes.append, run=decoder)
-        first = lane.submit("m", ["a0"])
-        await asyncio.sleep(0.01)                       # the first decode is running now
+        lane, first = await busy_lane(8, decoder, sizes.append)
         waiting = [lane.submit("m", [f"b{i}", f"c{i}"]) for i in range(3)]
         return await asyncio.gather(*first, *(f for group in waiting for f in group))
 
     results = asyncio.run(scenario())
-    assert results == [("m", c) for c in ["a0", "b0", "c0", "b1", "c1", "b2", "c2"]]
-    assert decoder.decodes == [["a0"], ["b0", "c0", "b1", "c1", "b2", "c2"]] and sizes == [1, 6]
+    assert results == [("m", c) for c in ["x", "b0", "c0", "b1", "c1", "b2", "c2"]]
+    assert decoder.decodes == [["x"], ["b0", "c0", "b1", "c1", "b2", "c2"]] and sizes == [1, 6]
     assert not decoder.overlap
 
 
@@ -52,9 +58,7 @@ def test_a_decode_takes_whole_groups_up_to_max_calls_and_one_model_at_a_time():
     decoder = SlowDecoder(0.02)
 
     async def scenario():
-        lane = DecodeLane(4, run=decoder)
-        head = lane.submit("m", ["x"])
-        await asyncio.sleep(0.005)
+        lane, head = await busy_lane(4, decoder)
         groups = [lane.submit("m", ["a", "b", "c"]), lane.submit("m", ["d"]), lane.submit("n", ["e"]),
                   lane.submit("m", ["f", "g", "h", "i", "j"])]     # bigger than max_calls: decoded on its own
         return await asyncio.gather(*head, *(f for g in groups for f in g))
@@ -69,9 +73,7 @@ def test_a_failed_decode_fails_only_its_calls_and_cancelled_calls_are_skipped():
     decoder = SlowDecoder(0.03)
 
     async def scenario():
-        lane = DecodeLane(8, run=decoder)
-        head = lane.submit("m", ["x"])
-        await asyncio.sleep(0.005)
+        lane, head = await busy_lane(8, decoder)
         doomed = lane.submit("m", ["boom", "y"])
         dropped = lane.submit("m", ["gone"])
         dropped[0].cancel()
