@@ -207,7 +207,7 @@ def main() -> None:
     import torch
     args.device = args.device or ("cuda" if torch.cuda.is_available() else "cpu")
     env, official = ensure_weights(args.torch_home)
-    rows = []
+    rows, partial = [], args.out.with_suffix(".partial.json")
     for n in args.sizes:
         real = write_images(args.data_dir / str(n) / "real", n, size=args.image_size, shift=0.0, seed=n)
         gen = write_images(args.data_dir / str(n) / "gen", n, size=args.image_size, shift=0.15, seed=n + 1)
@@ -217,6 +217,9 @@ def main() -> None:
             result = run_child(method, workers, real, gen, args, env)
             rows.append({"n": n, "method": method, "workers": workers, **result,
                          "images_per_s": 2 * n / result["seconds"]})
+            print("  " + json.dumps(rows[-1]), flush=True)     # a long run that is stopped keeps its rows
+            partial.parent.mkdir(parents=True, exist_ok=True)
+            partial.write_text(json.dumps({"note": "" if official else NOTE, "results": rows}, indent=2))
     for row in rows:
         ref = next((r for r in rows if r["n"] == row["n"] and r["method"] == "pytorch-fid"), None)
         row["relative_difference"] = abs(row["fid"] - ref["fid"]) / abs(ref["fid"]) if ref else None
@@ -232,6 +235,7 @@ def main() -> None:
         "gpu": torch.cuda.get_device_name(0) if args.device.startswith("cuda") else None,
         "official_weights": official, "note": "" if official else NOTE, "batch_size": args.batch_size,
         "image_size": args.image_size, "results": rows, "sqrtm": sqrtm, "summary": summary}, indent=2))
+    partial.unlink(missing_ok=True)
     print(f"wrote {args.out}")
 
 
