@@ -193,14 +193,15 @@ def poll_interval(model, recipe, train, config: TrainConfig, *, num_workers: int
                   cpus: float) -> float:
     """The controller's poll interval: a tenth of an epoch, timed on a copy of the model over a few
     batches here (CPU workers, same thread count); GPU workers, whose speed the driver cannot
-    time, get the minimum, and so does a probe that fails (the real run reports the error)."""
+    time, get the minimum, and so does a probe that fails (the real run reports the error). Model
+    and recipe are copied: the probe leaves the run it times untouched."""
     if gpus > 0:
         return POLL_MIN_S
     steps = -(-len(train) // (num_workers * config.batch_size))
     probe = torch.utils.data.Subset(train, range(min(len(train), 3 * config.batch_size)))
     trial = dataclasses.replace(config, epochs=2, progress=False, patience=None)
     with torch.random.fork_rng(devices=[]):
-        loop = TrainingLoop(copy.deepcopy(model), recipe, probe, None, config=trial)
+        loop = TrainingLoop(copy.deepcopy(model), copy.deepcopy(recipe), probe, None, config=trial)
         previous = torch.get_num_threads()
         torch.set_num_threads(config.threads or min(auto_threads(model), max(1, int(cpus))))
         try:
