@@ -16,6 +16,13 @@ shapes: then the FID values prove the pipeline exact, NOT that any image is good
 
     python benchmarks/fid_bench.py --sizes 1000 5000 20000            # the full run
     python benchmarks/fid_bench.py --sizes 40 --image-size 16          # a quick check
+    python benchmarks/fid_bench.py --sizes 1000 20000 --real-n 1000 --workers 1 --skip-pytorch-fid 20000
+
+``--real-n R`` is the campaign mode: one real set of R images whose statistics are computed once
+(our streaming path, before the rows, outside their timing) and saved as a stats ``.npz`` in
+pytorch-fid's format (``mu``/``sigma``); every contender, pytorch-fid included, reads that file as
+its real side and streams only its N generated images. Memory at N = 20,000 then costs 20,000
+Inception passes instead of 40,000.
 Device: cuda when available (``--device`` overrides), for pytorch-fid and ours alike.
 """
 from __future__ import annotations
@@ -113,6 +120,11 @@ def write_images(folder: Path, n: int, *, size: int, shift: float, seed: int) ->
 # ------------------------------------------------------------------ contenders (run in a child process)
 def child(method: str, real: str, gen: str, batch_size: int, device: str, workers: int) -> dict:
     started = time.perf_counter()
+    if method == "stats":                                   # --real-n: the real side's statistics, once
+        from synth.metrics.fid import InceptionExtractor, feature_stats
+        stats = feature_stats(real, batch_size=batch_size, extractor=InceptionExtractor(device=device))
+        stats.to_npz(gen)
+        return {"fid": float("nan"), "seconds": time.perf_counter() - started, "n": stats.n}
     if method == "pytorch-fid":
         from pytorch_fid.fid_score import calculate_fid_given_paths
         loaders = min(8, len(os.sched_getaffinity(0)))      # what `python -m pytorch_fid` uses
@@ -192,6 +204,9 @@ def main() -> None:
     parser.add_argument("--image-size", type=int, default=32)
     parser.add_argument("--data-dir", type=Path, default=Path(tempfile.gettempdir()) / "latentsynth-fid-bench")
     parser.add_argument("--torch-home", type=Path, help="TORCH_HOME holding the Inception weights")
+    parser.add_argument("--real-n", type=int, metavar="R",
+                        help="campaign mode: one real set of R images, its statistics computed once and read "
+                             "by every contender from a stats .npz; rows then stream only their N generated images")
     parser.add_argument("--no-sqrtm", action="store_true", help="skip the 2048×2048 square-root timing")
     parser.add_argument("--out", type=Path, default=RESULTS)
     parser.add_argument("--child", help=argparse.SUPPRESS)
@@ -208,15 +223,20 @@ def main() -> None:
     args.device = args.device or ("cuda" if torch.cuda.is_available() else "cpu")
     env, official = ensure_weights(args.torch_home)
     rows, partial = [], args.out.with_suffix(".partial.json")
+    real_stats = prepare_real_stats(args, env) if args.real_n else None
     for n in args.sizes:
-        real = write_images(args.data_dir / str(n) / "real", n, size=args.image_size, shift=0.0, seed=n)
         gen = write_images(args.data_dir / str(n) / "gen", n, size=args.image_size, shift=0.15, seed=n + 1)
+        if real_stats:
+            real, images = real_stats["path"], n
+        else:
+            real = write_images(args.data_dir / str(n) / "real", n, size=args.image_size, shift=0.0, seed=n)
+            images = 2 * n
         contenders = ([] if n in args.skip_pytorch_fid else [("pytorch-fid", 1)]) + [("ours", w) for w in args.workers]
         for method, workers in contenders:
             print(f"N={n}: {method} workers={workers} …", flush=True)
             result = run_child(method, workers, real, gen, args, env)
-            rows.append({"n": n, "method": method, "workers": workers, **result,
-                         "images_per_s": 2 * n / result["seconds"]})
+            rows.append({"n": n, "method": method, "workers": workers, **result, "images": images,
+                         "images_per_s": images / result["seconds"]})
             print("  " + json.dumps(rows[-1]), flush=True)     # a long run that is stopped keeps its rows
             partial.parent.mkdir(parents=True, exist_ok=True)
             partial.write_text(json.dumps({"note": "" if official else NOTE, "results": rows}, indent=2))
@@ -234,9 +254,21 @@ def main() -> None:
         "cpus": len(os.sched_getaffinity(0)), "device": args.device,
         "gpu": torch.cuda.get_device_name(0) if args.device.startswith("cuda") else None,
         "official_weights": official, "note": "" if official else NOTE, "batch_size": args.batch_size,
-        "image_size": args.image_size, "results": rows, "sqrtm": sqrtm, "summary": summary}, indent=2))
+        "image_size": args.image_size, "real_side": real_stats or "N real images per row, computed in every row",
+        "results": rows, "sqrtm": sqrtm, "summary": summary}, indent=2))
     partial.unlink(missing_ok=True)
     print(f"wrote {args.out}")
+
+
+def prepare_real_stats(args, env: dict) -> dict:
+    """--real-n: write the R real images and compute their statistics once (our streaming path)."""
+    real = write_images(args.data_dir / f"real-{args.real_n}", args.real_n, size=args.image_size, shift=0.0,
+                        seed=args.real_n)
+    path = args.data_dir / f"real-{args.real_n}-stats.npz"
+    print(f"real side: statistics of {args.real_n} images, once …", flush=True)
+    result = run_child("stats", 1, real, path, args, env)
+    return {"folder": str(real), "path": str(path), "n": args.real_n, "seconds": result["seconds"],
+            "peak_rss_mib": result["peak_rss_mib"]}
 
 
 def summarise(rows: list[dict], official: bool) -> dict:
