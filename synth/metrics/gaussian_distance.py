@@ -106,11 +106,14 @@ def _psd_factor(a: np.ndarray) -> np.ndarray:
     return V[:, keep] * np.sqrt(w[keep])
 
 
-def _sum_sqrt_eigenvalues(M: np.ndarray, *, noise: bool) -> float:
-    """Σ √λᵢ over the eigenvalues of the symmetric PSD matrix M. ``noise``: M is known to be
+def _symmetric_eigenvalues(M: np.ndarray) -> np.ndarray:
+    return np.linalg.eigvalsh((M + M.T) / 2.0)
+
+
+def _sum_sqrt(eigenvalues: np.ndarray, *, noise: bool) -> float:
+    """Σ √λᵢ over the eigenvalues of a symmetric PSD matrix. ``noise``: the matrix is known to be
     singular, so eigenvalues within round-off of 0 are noise (√ would blow 1e-16 up to 1e-8 each)
     and are dropped; otherwise every eigenvalue is real, however small, and only clipped at 0."""
-    eigenvalues = np.linalg.eigvalsh((M + M.T) / 2.0)
     if noise:
         return float(np.sqrt(eigenvalues[eigenvalues > _negligible(eigenvalues)]).sum())
     return float(np.sqrt(np.clip(eigenvalues, 0.0, None)).sum())
@@ -139,13 +142,12 @@ def _trace_sqrt_product(sigma1: np.ndarray, sigma2: np.ndarray) -> float:
             break
     else:
         factor = _psd_factor(sigma1)
-        return _sum_sqrt_eigenvalues(factor.T @ sigma2 @ factor, noise=True)
-    M = factor.T @ b @ factor
-    eigenvalues = np.linalg.eigvalsh((M + M.T) / 2.0)
+        return _sum_sqrt(_symmetric_eigenvalues(factor.T @ sigma2 @ factor), noise=True)
+    eigenvalues = _symmetric_eigenvalues(factor.T @ b @ factor)
     if eigenvalues.min() > _negligible(eigenvalues) or _cholesky(b) is not None:
-        return float(np.sqrt(np.clip(eigenvalues, 0.0, None)).sum())     # both positive definite
+        return _sum_sqrt(eigenvalues, noise=False)                        # both positive definite
     factor = _psd_factor(b)                                               # b singular, a definite
-    return _sum_sqrt_eigenvalues(factor.T @ a @ factor, noise=False)
+    return _sum_sqrt(_symmetric_eigenvalues(factor.T @ a @ factor), noise=False)
 
 
 def frechet_distance(mu1, sigma1, mu2, sigma2, *, eps: float = 1e-6) -> float:
