@@ -172,6 +172,26 @@ def test_frechet_keeps_small_real_eigenvalues_of_ill_conditioned_covariances(sec
         assert got == pytest.approx(expected, rel=1e-7)   # the old rule was off by 6e-6
 
 
+@pytest.mark.parametrize("n1, n2", [(120, 240), (280, 290), (295, 260)])
+def test_frechet_of_samples_fewer_than_dimensions_matches_the_exact_route(n1, n2):
+    # Fewer samples than dimensions on one or both sides, with a spectrum spanning 8 decades
+    # like Inception features. With Aᵢ = (Xᵢ − x̄ᵢ)/√(nᵢ−1), tr √(Σ₁Σ₂) is exactly the nuclear norm
+    # of the small matrix A₁A₂ᵀ; no eigenvalue of Σ₁Σ₂ has to be guessed to be round-off. The old
+    # rule (drop eigenvalues of the product below d·ε·λ_max when both are singular) lost real
+    # ones as n neared d; a square root of Σ₁Σ₂ (pytorch-fid) adds √ of its round-off zeros.
+    rng = np.random.default_rng(n1 + n2)
+    d = 300
+    scale = np.logspace(0, -4, d)
+    x1 = rng.standard_normal((n1, d)) * scale + 0.5
+    x2 = rng.standard_normal((n2, d)) * scale * 1.2 + 0.4
+    a1 = (x1 - x1.mean(0)) / np.sqrt(n1 - 1)
+    a2 = (x2 - x2.mean(0)) / np.sqrt(n2 - 1)
+    exact = (np.sum((x1.mean(0) - x2.mean(0)) ** 2) + np.sum(a1 ** 2) + np.sum(a2 ** 2)
+             - 2 * np.linalg.svd(a1 @ a2.T, compute_uv=False).sum())
+    got = frechet_distance(*gaussian_stats(x1), *gaussian_stats(x2))
+    assert got == pytest.approx(exact, rel=1e-9)
+
+
 def test_frechet_adds_eps_only_when_the_first_attempt_is_not_finite(monkeypatch):
     import synth.metrics.gaussian_distance as gd
 
