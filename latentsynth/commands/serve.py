@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import os
+import signal
 import socket
 import sys
 import threading
@@ -85,6 +86,18 @@ def _stop(app_name: str, *, owns_serve: bool, timeout_s: float) -> str | None:
     return failure[0] if failure else None
 
 
+def _stop_on_signals() -> None:
+    """Ctrl-C (SIGINT) and SIGTERM both stop the server cleanly, like uvicorn. Set explicitly:
+    a process started in the background by a non-interactive shell inherits SIGINT ignored
+    (and Python then installs no KeyboardInterrupt for it), and Ray's driver turns SIGTERM
+    into an immediate exit that would leave the application deployed."""
+    def stop(signum, frame):
+        raise KeyboardInterrupt(signal.Signals(signum).name)
+
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(signum, stop)
+
+
 def run(args) -> int:
     import ray
     from ray import serve as ray_serve
@@ -102,6 +115,7 @@ def run(args) -> int:
         root = str(Path(__file__).resolve().parents[2])
         path = os.pathsep.join(filter(None, [root, os.environ.get("PYTHONPATH")]))
         ray.init(include_dashboard=False, runtime_env={"env_vars": {"PYTHONPATH": path}})
+    _stop_on_signals()
     deployed = owns_serve = False
     try:
         existing = _running_serve()
@@ -130,8 +144,8 @@ def run(args) -> int:
               f"{base}  (docs: {base}/docs, API key {key}); Ctrl-C stops", flush=True)
         while True:
             time.sleep(1)
-    except KeyboardInterrupt:
-        print("shutting down", flush=True)
+    except KeyboardInterrupt as exc:
+        print(f"shutting down ({exc or 'SIGINT'})", flush=True)
     finally:
         problem = _stop(args.app_name, owns_serve=owns_serve, timeout_s=STOP_TIMEOUT_S) if deployed or owns_serve \
             else None

@@ -43,10 +43,14 @@ def test_bad_arguments_are_one_line_and_exit_2(tmp_path, capsys):
     assert "pick another --port" in capsys.readouterr().err
 
 
+def _ignore_sigint() -> None:
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+
+
 class ServeProcess:
     """`latentsynth serve --address <the session's Ray> ...` in its own process, stdout collected."""
 
-    def __init__(self, ray_session, serve_models, tmp_path, *extra: str):
+    def __init__(self, ray_session, serve_models, tmp_path, *extra: str, sigint_ignored: bool = False):
         env = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")])),
                "LATENTSYNTH_API_KEY": "cli-key"}
         self.stderr_path = tmp_path / f"stderr-{len(list(tmp_path.glob('stderr-*')))}.txt"
@@ -54,7 +58,7 @@ class ServeProcess:
                                       str(serve_models), "--max-batch-size", "8", *extra,
                                       "--address", ray_session.get_runtime_context().gcs_address],
                                      cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=self.stderr_path.open("w"),
-                                     text=True)
+                                     text=True, preexec_fn=_ignore_sigint if sigint_ignored else None)
         self.lines: list[str] = []
         self.reader = threading.Thread(target=lambda: self.lines.extend(iter(self.proc.stdout.readline, "")),
                                        daemon=True)
@@ -87,12 +91,12 @@ class ServeProcess:
         self.reader.join(timeout=10)
         return self.proc.returncode
 
-    def interrupt(self, app_name: str, *, owns_serve: bool) -> int:
-        """Ctrl-C, then its exit status. If it hangs or fails, kill it and remove what it left on
+    def interrupt(self, app_name: str, *, owns_serve: bool, signum: int = signal.SIGINT) -> int:
+        """Ctrl-C (or ``signum``), then its exit status. If it hangs or fails, kill it and remove what it left on
         the session's Ray ourselves, so one stuck shutdown fails this test alone rather than every
         later deploy on the session's Serve."""
         from ray import serve as ray_serve
-        self.proc.send_signal(signal.SIGINT)
+        self.proc.send_signal(signum)
         try:
             code = self.finish(timeout_s=180)
         except subprocess.TimeoutExpired:
@@ -110,11 +114,13 @@ class ServeProcess:
 @pytest.mark.ray
 def test_serve_command_serves_until_ctrl_c(ray_session, serve_models, serve_tools, tmp_path):
     """The real command in its own process, on the session's Ray (--address) with no Serve on it yet:
-    it starts Serve on --port, answers, and Ctrl-C → exit 0 with Serve stopped and the port closed."""
+    it starts Serve on --port, answers, and Ctrl-C → exit 0 with Serve stopped and the port closed.
+    Started the way `latentsynth serve &` in a script starts it, with SIGINT inherited as ignored
+    (which once left it running, and its app deployed, after Ctrl-C)."""
     from ray import serve as ray_serve
     assert not ray_serve.status().applications, "an earlier test left Serve applications on the session's Ray"
     port = serve_tools.free_port()
-    server = ServeProcess(ray_session, serve_models, tmp_path, "--port", str(port))
+    server = ServeProcess(ray_session, serve_models, tmp_path, "--port", str(port), sigint_ignored=True)
     try:
         assert f"at http://127.0.0.1:{port}  (docs: http://127.0.0.1:{port}/docs" in server.wait_serving()
         serve_tools.wait_healthy(f"http://127.0.0.1:{port}", timeout_s=60)
@@ -126,7 +132,7 @@ def test_serve_command_serves_until_ctrl_c(ray_session, serve_models, serve_tool
     finally:
         server.interrupt("latentsynth", owns_serve=True)
     assert "serving 4 model(s)" in server.out, server.out
-    assert server.said_in_order("shutting down", "removing application 'latentsynth' …", "stopping Serve …",
+    assert server.said_in_order("shutting down (SIGINT)", "removing application 'latentsynth' …", "stopping Serve …",
                                 "stopped"), server.out
     with pytest.raises(httpx.HTTPError):
         httpx.get(f"http://127.0.0.1:{port}/healthz", timeout=5)
@@ -137,7 +143,7 @@ def test_serve_command_serves_until_ctrl_c(ray_session, serve_models, serve_tool
 def test_serve_command_joins_a_running_serve_and_leaves_its_apps_alone(ray_session, serve_models, serve_tools,
                                                                       tmp_path):
     """Serve already runs on the cluster with an app at /: the command refuses to replace that app or
-    to move the proxy's port, mounts itself under --route-prefix, and Ctrl-C removes only its own app."""
+    to move the proxy's port, mounts itself under --route-prefix, and SIGTERM removes only its own app."""
     from ray import serve as ray_serve
 
     from serve.settings import ServeArgs
@@ -168,8 +174,8 @@ def test_serve_command_joins_a_running_serve_and_leaves_its_apps_alone(ray_sessi
                             headers={"X-API-Key": "cli-key"}, timeout=60)
             assert ok.status_code == 200 and len(ok.json()["rows"]) == 3
         finally:
-            server.interrupt("synth", owns_serve=False)
-        assert server.said_in_order("shutting down", "removing application 'synth' …", "stopped"), server.out
+            server.interrupt("synth", owns_serve=False, signum=signal.SIGTERM)    # what `kill` and systemd send
+        assert server.said_in_order("shutting down (SIGTERM)", "removing application 'synth' …", "stopped"), server.out
         assert "stopping Serve" not in server.out
         assert set(ray_serve.status().applications) == {"other"}
         assert httpx.get(f"{base}/healthz", timeout=30).status_code == 200     # the other app still answers
