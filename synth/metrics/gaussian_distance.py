@@ -10,8 +10,8 @@ singular) Σ₁Σ₂ shares its non-zero eigenvalues λᵢ ≥ 0 with the symmet
 matrix B₁ᵀΣ₂B₁, whose square roots are the singular values of B₁ᵀB₂, so
 tr √(Σ₁Σ₂) = Σᵢ √λᵢ (`_trace_sqrt_product` says which route is used when).
 This replaces SciPy's general matrix square root (a Schur decomposition of a
-non-symmetric matrix): much faster at 2048×2048 (about 1–2 s on 2 cores
-against ~17 s), never complex, finite when a covariance is singular, and
+non-symmetric matrix): much faster at 2048×2048 (1.5 s on 2 cores, up to
+2.7 s when both covariances are singular, against ~17–20 s), never complex, finite when a covariance is singular, and
 exact there too: with fewer images than dimensions the product's zero
 eigenvalues come out as round-off whose square roots SciPy adds up (pytorch-fid's
 FID came out 1.4–1.9e-6 low on 200–1,500 images, `benchmarks/fid_rank_deficient.py`);
