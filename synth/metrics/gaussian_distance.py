@@ -10,13 +10,13 @@ singular) Σ₁Σ₂ shares its non-zero eigenvalues λᵢ ≥ 0 with the symmet
 matrix B₁ᵀΣ₂B₁, whose square roots are the singular values of B₁ᵀB₂, so
 tr √(Σ₁Σ₂) = Σᵢ √λᵢ (`_trace_sqrt_product` says which route is used when).
 This replaces SciPy's general matrix square root (a Schur decomposition of a
-non-symmetric matrix): much faster at 2048×2048 (1.5 s on 2 cores, up to
-2.7 s when both covariances are singular, against ~17–20 s), never complex, finite when a covariance is singular, and
-exact there too: with fewer images than dimensions the product's zero
-eigenvalues come out as round-off whose square roots SciPy adds up (pytorch-fid's
-FID came out 1.4–1.9e-6 low on 200–1,500 images, `benchmarks/fid_rank_deficient.py`);
-singular values take no such square root. The same function serves the
-2048-d FID.
+non-symmetric matrix): much faster at 2048×2048 (1.5 s on 2 cores, up to 2.7 s
+when both covariances are singular, against ~17–20 s), never complex, finite
+when a covariance is singular, and exact there too: with fewer images than
+dimensions the product's zero eigenvalues come out as round-off whose square
+roots SciPy adds up (pytorch-fid's FID came out 1.4–1.9e-6 low on 200–1,500
+images, `benchmarks/fid_rank_deficient.py`); singular values take no such
+square root. The same function serves the 2048-d FID.
 """
 
 from __future__ import annotations
@@ -123,8 +123,7 @@ def _trace_sqrt_product(sigma1: np.ndarray, sigma2: np.ndarray) -> float:
       round-off level (d·ε·λ_max) would cost 2e-5 of the FID.
     - A singular covariance (fewer images than dimensions on that side): its factor is
       a pivoted Cholesky factor of its numerical rank (the rest is 0 in exact arithmetic,
-      round-off in floating point), and the trace is the sum of the
-      singular values of B₁ᵀB₂. Singular values are √λ computed directly, so the
+      round-off in floating point), and the trace is the sum of the singular values of B₁ᵀB₂. Singular values are √λ computed directly, so the
       exact zeros of the product come out at ε·σ_max instead of the ε·λ_max whose square
       roots (1e-8·√λ_max each) a square root of Σ₁Σ₂ adds up; and no eigenvalue of the
       product has to be guessed to be noise, so real small ones (n close to d) are kept.
