@@ -1,9 +1,10 @@
 """FID with fewer images than feature dimensions: ours and pytorch-fid against the exact value.
 
 With n < 2048 images per side both 2048×2048 covariances are singular, Σ₁Σ₂ has rank < n, and
-every route to tr √(Σ₁Σ₂) sees eigenvalues that are 0 in exact arithmetic but ±1e-16·λ_max in
-floating point. pytorch-fid's ``scipy.linalg.sqrtm`` takes their square roots (each ~1e-8·√λ_max),
-ours drops them. Which is right is decided here by a third route with no such eigenvalues:
+Σ₁Σ₂ has eigenvalues that are 0 in exact arithmetic but ±1e-16·λ_max in floating point.
+pytorch-fid's ``scipy.linalg.sqrtm`` takes their square roots (each ~1e-8·√λ_max); ours takes
+singular values of B₁ᵀB₂ (pivoted Cholesky factors), which never square-roots them. Which value
+is right is decided here by a third route computed from the raw features:
 with Aᵢ = (Xᵢ − x̄ᵢ)/√(nᵢ − 1) (nᵢ × 2048, so Σᵢ = AᵢᵀAᵢ), the non-zero eigenvalues of Σ₁Σ₂ are
 the squared singular values of the small n₁×n₂ matrix A₁A₂ᵀ, so tr √(Σ₁Σ₂) = Σ σ(A₁A₂ᵀ) exactly
 ("exact" below: a well-conditioned float64 SVD of the raw features).
