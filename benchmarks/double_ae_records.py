@@ -15,6 +15,7 @@ Data: ``synth.data.toy_records.peak_records`` — class-dependent peaks plus noi
 
 Writes benchmarks/results/double_ae_records.json and prints both tables.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -38,8 +39,15 @@ from synth.synthesizer import LatentSynthesizer  # noqa: E402
 
 def reconstruction(X, y, *, encoder: str, training: str, epochs: int, dim: int, seed: int) -> dict:
     started = time.perf_counter()
-    syn = LatentSynthesizer(model="double-ae", column_dim=dim, row_dim=dim, epochs=epochs, record_encoder=encoder,
-                            record_training=training, random_state=seed).fit(X, y)
+    syn = LatentSynthesizer(
+        model="double-ae",
+        column_dim=dim,
+        row_dim=dim,
+        epochs=epochs,
+        record_encoder=encoder,
+        record_training=training,
+        random_state=seed,
+    ).fit(X, y)
     seconds = time.perf_counter() - started
     model_space = syn.transformer_.transform(X)
     recon = syn.transformer_.transform(syn.decode(syn.encode(X)))
@@ -47,9 +55,16 @@ def reconstruction(X, y, *, encoder: str, training: str, epochs: int, dim: int, 
     out = syn.generate(60, random_state=seed)
     codes = np.array([syn.cluster_code(c) for c in out.labels])
     adherence = float(np.mean(syn.gaussians_.predict(syn.encode(out.data)) == codes))
-    return {"encoder": encoder, "training": training, "epochs_run": len(syn.history_), "mse": mse,
-            "pixel_variance": variance, "mse_share_of_variance": mse / variance,
-            "synthetic_reassigned_to_class": adherence, "train_seconds": seconds}
+    return {
+        "encoder": encoder,
+        "training": training,
+        "epochs_run": len(syn.history_),
+        "mse": mse,
+        "pixel_variance": variance,
+        "mse_share_of_variance": mse / variance,
+        "synthetic_reassigned_to_class": adherence,
+        "train_seconds": seconds,
+    }
 
 
 def main() -> int:
@@ -66,24 +81,33 @@ def main() -> int:
     rows = []
     for encoder in ("mlp", "transformer"):
         for training in ("two_stage", "joint"):
-            rows.append(reconstruction(X, y, encoder=encoder, training=training, epochs=epochs, dim=6,
-                                       seed=args.seed))
+            rows.append(reconstruction(X, y, encoder=encoder, training=training, epochs=epochs, dim=6, seed=args.seed))
             r = rows[-1]
-            print(f"  {encoder:11s} {training:9s} mse {r['mse']:.5f} ({r['mse_share_of_variance']:.3f} of variance) "
-                  f"{r['train_seconds']:.1f} s", flush=True)
+            print(
+                f"  {encoder:11s} {training:9s} mse {r['mse']:.5f} ({r['mse_share_of_variance']:.3f} of variance) "
+                f"{r['train_seconds']:.1f} s",
+                flush=True,
+            )
 
     Xa, ya = peak_records(12, classes=5, shape=(24, 24), noise=0.3, seed=args.seed)
     options = {"model": "double-ae", "epochs": epochs, "column_dim": 8, "row_dim": 8}
     started = time.perf_counter()
-    table = augmentation_experiment(Xa, ya, options=options, folds=folds, random_state=args.seed,
-                                    log=lambda text: print("  " + text, flush=True))
+    table = augmentation_experiment(
+        Xa, ya, options=options, folds=folds, random_state=args.seed, log=lambda text: print("  " + text, flush=True)
+    )
     table["seconds"] = time.perf_counter() - started
 
-    result = {"settings": {"epochs": epochs, "folds": folds, "seed": args.seed, "quick": args.quick},
-              "reconstruction": {"data": "3 classes × 30 records 16×20, noise 0.02; d₁ = d₂ = 6", "runs": rows},
-              "augmentation": {"data": "5 classes × 12 records 24×24, noise 0.3; d₁ = d₂ = 8", **table},
-              "machine": {"platform": platform.platform(), "cpus": os.cpu_count(), "torch": torch.__version__,
-                          "load_average": list(os.getloadavg())}}
+    result = {
+        "settings": {"epochs": epochs, "folds": folds, "seed": args.seed, "quick": args.quick},
+        "reconstruction": {"data": "3 classes × 30 records 16×20, noise 0.02; d₁ = d₂ = 6", "runs": rows},
+        "augmentation": {"data": "5 classes × 12 records 24×24, noise 0.3; d₁ = d₂ = 8", **table},
+        "machine": {
+            "platform": platform.platform(),
+            "cpus": os.cpu_count(),
+            "torch": torch.__version__,
+            "load_average": list(os.getloadavg()),
+        },
+    }
     out = Path(args.out)
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(json.dumps(result, indent=2))
@@ -91,8 +115,10 @@ def main() -> int:
     print("\nreconstruction (model space [0, 1], per-pixel MSE; tests bound it at 0.15 × variance)")
     print(f"{'encoder':11s} {'training':9s} {'MSE':>9s} {'share':>7s} {'re-assigned':>11s} {'seconds':>8s}")
     for r in rows:
-        print(f"{r['encoder']:11s} {r['training']:9s} {r['mse']:9.5f} {r['mse_share_of_variance']:7.3f} "
-              f"{r['synthetic_reassigned_to_class']:11.3f} {r['train_seconds']:8.1f}")
+        print(
+            f"{r['encoder']:11s} {r['training']:9s} {r['mse']:9.5f} {r['mse_share_of_variance']:7.3f} "
+            f"{r['synthetic_reassigned_to_class']:11.3f} {r['train_seconds']:8.1f}"
+        )
     print()
     print(augmentation_markdown(table))
     print(f"→ {out}")

@@ -13,6 +13,7 @@ epochs on fixed noise, and sample grids are written every ``--grid-every``.
 
 Writes benchmarks/results/gan_digits.json (+ gan_digits_grids/<model>/epoch_*.png).
 """
+
 from __future__ import annotations
 
 import argparse
@@ -51,14 +52,23 @@ class RateProbe(Callback):
         model.eval()
         labels = torch.arange(model.config.n_classes).repeat(self.per_class)
         noise = torch.randn(len(labels), model.config.latent_dim, generator=torch.Generator().manual_seed(123))
-        images = model.decode(noise, labels).numpy() * 16.0       # model space [0, 1] → digits' 0..16
+        images = model.decode(noise, labels).numpy() * 16.0  # model space [0, 1] → digits' 0..16
         for m, mode in modes:
             m.train(mode)
         rate = float(np.mean(self.classify(images) == labels.numpy()))
-        self.curve.append({"epoch": int(logs["epoch"]), "rate": rate, "seconds": logs["seconds"],
-                           **{k: v for k, v in logs.items() if k.endswith("loss")}})
-        print(f"  epoch {logs['epoch']:4d}  rate {rate:.3f}  " +
-              "  ".join(f"{k} {v:.3f}" for k, v in logs.items() if k.endswith("loss")), flush=True)
+        self.curve.append(
+            {
+                "epoch": int(logs["epoch"]),
+                "rate": rate,
+                "seconds": logs["seconds"],
+                **{k: v for k, v in logs.items() if k.endswith("loss")},
+            }
+        )
+        print(
+            f"  epoch {logs['epoch']:4d}  rate {rate:.3f}  "
+            + "  ".join(f"{k} {v:.3f}" for k, v in logs.items() if k.endswith("loss")),
+            flush=True,
+        )
 
 
 def main() -> int:
@@ -79,9 +89,11 @@ def main() -> int:
 
     from sklearn.model_selection import train_test_split
     from sklearn.svm import SVC
+
     raw = load_embedded("digits")
-    X_train, X_test, y_train, y_test = train_test_split(raw.data, raw.labels, test_size=0.3,
-                                                        random_state=args.seed, stratify=raw.labels)
+    X_train, X_test, y_train, y_test = train_test_split(
+        raw.data, raw.labels, test_size=0.3, random_state=args.seed, stratify=raw.labels
+    )
     flat = lambda X: np.asarray(X, float).reshape(len(X), -1)  # noqa: E731
     classifier = SVC(gamma="scale").fit(flat(X_train), y_train)
     ceiling = float(classifier.score(flat(X_test), y_test))
@@ -90,10 +102,18 @@ def main() -> int:
 
     out = Path(args.out)
     grids = out.parent / f"{out.stem}_grids"
-    results = {"settings": {**{k: v for k, v in vars(args).items() if k != "out"}, "train_images": len(X_train)},
-               "classifier_accuracy_on_real": ceiling, "models": {},
-               "machine": {"platform": platform.platform(), "cpus": os.cpu_count(), "torch": torch.__version__,
-                           "threads": torch.get_num_threads(), "load_average": list(os.getloadavg())}}
+    results = {
+        "settings": {**{k: v for k, v in vars(args).items() if k != "out"}, "train_images": len(X_train)},
+        "classifier_accuracy_on_real": ceiling,
+        "models": {},
+        "machine": {
+            "platform": platform.platform(),
+            "cpus": os.cpu_count(),
+            "torch": torch.__version__,
+            "threads": torch.get_num_threads(),
+            "load_average": list(os.getloadavg()),
+        },
+    }
     for model in args.models:
         print(f"{model}: {args.epochs} epochs, gan_channels {args.channels}")
         probe = RateProbe(classify, every=args.probe_every)
@@ -102,7 +122,8 @@ def main() -> int:
             options["critic_steps"] = args.critic_steps
         started = time.perf_counter()
         syn = LatentSynthesizer(**options).fit(
-            X_train, y_train, callbacks=[probe, SampleGrid(grids / model, every=args.grid_every, per_class=10)])
+            X_train, y_train, callbacks=[probe, SampleGrid(grids / model, every=args.grid_every, per_class=10)]
+        )
         train_seconds = time.perf_counter() - started
         per_method = {}
         for method in METHODS:  # the facade's own sampler: cluster = class
@@ -112,20 +133,28 @@ def main() -> int:
                 rates[str(name)] = float(np.mean(classify(images) == name))
             per_method[method] = {"rate": float(np.mean(list(rates.values()))), "per_class": rates}
         results["models"][model] = {
-            "train_seconds": train_seconds, "seconds_per_epoch": train_seconds / args.epochs,
-            "config": {k: v for k, v in syn.config_.to_dict().items()
-                       if k in ("latent_dim", "lr", "adam_betas", "batch_size", "critic_steps", "gp_weight",
-                                "gan_channels")},
-            "rate": per_method["random"]["rate"], "methods": per_method, "curve": probe.curve,
-            "grids": sorted(str(p.relative_to(out.parent)) for p in (grids / model).glob("*.png"))}
+            "train_seconds": train_seconds,
+            "seconds_per_epoch": train_seconds / args.epochs,
+            "config": {
+                k: v
+                for k, v in syn.config_.to_dict().items()
+                if k in ("latent_dim", "lr", "adam_betas", "batch_size", "critic_steps", "gp_weight", "gan_channels")
+            },
+            "rate": per_method["random"]["rate"],
+            "methods": per_method,
+            "curve": probe.curve,
+            "grids": sorted(str(p.relative_to(out.parent)) for p in (grids / model).glob("*.png")),
+        }
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(json.dumps(results, indent=2))
 
     print(f"\nclass-consistency rate (SVC trained on real digits; its real accuracy {ceiling:.3f}; aim ≥ 0.7)")
     print(f"{'model':10s} {'epochs':>6s} {'s/epoch':>8s} " + " ".join(f"{m:>14s}" for m in METHODS))
     for model, r in results["models"].items():
-        print(f"{model:10s} {args.epochs:6d} {r['seconds_per_epoch']:8.2f} "
-              + " ".join(f"{r['methods'][m]['rate']:14.3f}" for m in METHODS))
+        print(
+            f"{model:10s} {args.epochs:6d} {r['seconds_per_epoch']:8.2f} "
+            + " ".join(f"{r['methods'][m]['rate']:14.3f}" for m in METHODS)
+        )
     print(f"→ {out}")
     return 0
 

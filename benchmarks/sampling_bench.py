@@ -5,6 +5,7 @@ decoding: this measures the latent generators alone. Writes benchmarks/results/s
 
     python benchmarks/sampling_bench.py [--n 200000] [--dims 5 16]
 """
+
 from __future__ import annotations
 
 import argparse
@@ -32,12 +33,13 @@ def bench(method: str, d: int, n: int, gate: bool, repeats: int = 3) -> float:
     chol = np.linalg.cholesky(cov)
     mean = rng.standard_normal(d)
     anchors = mean + rng.standard_normal((40, d)) @ chol.T
-    n_run = n if method != "random_walk" else n // 10   # the walk is sequential by definition
+    n_run = n if method != "random_walk" else n // 10  # the walk is sequential by definition
     best = float("inf")
     for r in range(repeats):
         t0 = time.perf_counter()
-        draw_cluster(method, n_run, np.random.default_rng(r), mean=mean, cov=cov, chol=chol, anchors=anchors,
-                     q=0.95, gate=gate)
+        draw_cluster(
+            method, n_run, np.random.default_rng(r), mean=mean, cov=cov, chol=chol, anchors=anchors, q=0.95, gate=gate
+        )
         best = min(best, time.perf_counter() - t0)
     return n_run / best
 
@@ -51,19 +53,33 @@ def main() -> None:
     for d in args.dims:
         for method in METHODS:
             for gate in (False, True):
-                rows.append({"method": method, "latent_dim": d, "gate": gate,
-                             "latents_per_s": bench(method, d, args.n, gate)})
+                rows.append(
+                    {"method": method, "latent_dim": d, "gate": gate, "latents_per_s": bench(method, d, args.n, gate)}
+                )
     print(f"{'method':16} {'d':>3} {'gate':>5} {'latents/s':>14}")
     for r in rows:
         print(f"{r['method']:16} {r['latent_dim']:>3} {str(r['gate']):>5} {r['latents_per_s']:>14,.0f}")
     random5 = next(r["latents_per_s"] for r in rows if r["method"] == "random" and not r["gate"])
-    print(f"\nrandom, d={args.dims[0]}, no gate: {random5:,.0f} latents/s on one core "
-          f"(goal ≥ 1,000,000: {'met' if random5 >= 1e6 else 'NOT met'})")
+    print(
+        f"\nrandom, d={args.dims[0]}, no gate: {random5:,.0f} latents/s on one core "
+        f"(goal ≥ 1,000,000: {'met' if random5 >= 1e6 else 'NOT met'})"
+    )
     RESULTS.parent.mkdir(parents=True, exist_ok=True)
-    RESULTS.write_text(json.dumps({"benchmark": "sampling", "machine": platform.machine(),
-                                   "processor": platform.processor() or platform.platform(),
-                                   "threads": 1, "n": args.n, "results": rows,
-                                   "goal_random_per_s": 1e6, "goal_met": random5 >= 1e6}, indent=2))
+    RESULTS.write_text(
+        json.dumps(
+            {
+                "benchmark": "sampling",
+                "machine": platform.machine(),
+                "processor": platform.processor() or platform.platform(),
+                "threads": 1,
+                "n": args.n,
+                "results": rows,
+                "goal_random_per_s": 1e6,
+                "goal_met": random5 >= 1e6,
+            },
+            indent=2,
+        )
+    )
     print(f"wrote {RESULTS}")
 
 

@@ -9,6 +9,7 @@ epochs run against the budget, wall time, the best trial).
     python benchmarks/tune_iris.py [--epochs 100] [--num-cpus 2] [--samples 1]
     python benchmarks/tune_iris.py --epochs 6 --out /tmp/tune_small    # a seconds-size check
 """
+
 from __future__ import annotations
 
 import argparse
@@ -49,9 +50,28 @@ def main() -> int:
         space.write_text(SPACE % json.dumps(warmups))
         out = Path(tmp) / "out"
         started = time.perf_counter()
-        code = cli(["tune", "--data", "iris", "--num-samples", str(args.samples), "--space", str(space),
-                    "--epochs", str(args.epochs), "--seed", str(args.seed), "--num-cpus", str(args.num_cpus),
-                    "--cpus-per-trial", str(args.cpus_per_trial), "--quiet", "--out", str(out)])
+        code = cli(
+            [
+                "tune",
+                "--data",
+                "iris",
+                "--num-samples",
+                str(args.samples),
+                "--space",
+                str(space),
+                "--epochs",
+                str(args.epochs),
+                "--seed",
+                str(args.seed),
+                "--num-cpus",
+                str(args.num_cpus),
+                "--cpus-per-trial",
+                str(args.cpus_per_trial),
+                "--quiet",
+                "--out",
+                str(out),
+            ]
+        )
         wall = time.perf_counter() - started
         if code != 0:
             return code
@@ -59,17 +79,29 @@ def main() -> int:
         target.mkdir(parents=True, exist_ok=True)
         for file in [*out.glob("*.png"), out / "report.md", out / "results.csv"]:
             shutil.copy(file, target / file.name)
-    record = {"benchmark": "tune_iris", "machine": platform.platform(), "processor": platform.processor(),
-              "num_cpus": args.num_cpus, "cpus_per_trial": args.cpus_per_trial, "epochs": args.epochs,
-              "trials": summary["trials"], "completed": summary["completed"], "epochs_run": summary["epochs_run"],
-              "epochs_budget": summary["epochs_budget"], "wall_s": round(wall, 1), "best": summary["best"],
-              "outputs": os.path.relpath(target, Path(__file__).resolve().parents[1])}
+    record = {
+        "benchmark": "tune_iris",
+        "machine": platform.platform(),
+        "processor": platform.processor(),
+        "num_cpus": args.num_cpus,
+        "cpus_per_trial": args.cpus_per_trial,
+        "epochs": args.epochs,
+        "trials": summary["trials"],
+        "completed": summary["completed"],
+        "epochs_run": summary["epochs_run"],
+        "epochs_budget": summary["epochs_budget"],
+        "wall_s": round(wall, 1),
+        "best": summary["best"],
+        "outputs": os.path.relpath(target, Path(__file__).resolve().parents[1]),
+    }
     if not args.out:
         (RESULTS / "tune_iris.json").write_text(json.dumps(record, indent=2, default=str))
     best = summary["best"]
     print(f"\n{'trials':>8} {'completed':>10} {'epochs run':>11} {'budget':>8} {'wall s':>8}")
-    print(f"{record['trials']:>8} {record['completed']:>10} {record['epochs_run']:>11} {record['epochs_budget']:>8} "
-          f"{record['wall_s']:>8}")
+    print(
+        f"{record['trials']:>8} {record['completed']:>10} {record['epochs_run']:>11} {record['epochs_budget']:>8} "
+        f"{record['wall_s']:>8}"
+    )
     print("best:", best["trial_id"], best["config"], {k: best["final"].get(k) for k in ("objective", "car")})
     print("report:", target / "report.md")
     return 0

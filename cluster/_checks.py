@@ -16,9 +16,7 @@ def as_latents(Z, *, name: str = "Z", n_features: int | None = None, min_rows: i
     try:
         arr = np.asarray(Z, dtype=np.float64)
     except (TypeError, ValueError) as exc:
-        raise ValueError(
-            f"{name} must be a numeric (n, d) array; converting it to float64 failed ({exc})."
-        ) from None
+        raise ValueError(f"{name} must be a numeric (n, d) array; converting it to float64 failed ({exc}).") from None
     if arr.ndim != 2:
         raise ValueError(
             f"{name} must be 2-D with shape (n, d), got ndim={arr.ndim} (shape {arr.shape}); "
@@ -47,9 +45,7 @@ def as_codes(labels, *, n_rows: int, name: str = "labels") -> np.ndarray:
     """Return integer cluster codes (n,) int64, all >= 0, or raise ``ValueError``."""
     arr = np.asarray(labels)
     if arr.ndim != 1 or arr.shape[0] != n_rows:
-        raise ValueError(
-            f"{name} must have shape ({n_rows},) to match the rows of Z, got shape {arr.shape}."
-        )
+        raise ValueError(f"{name} must have shape ({n_rows},) to match the rows of Z, got shape {arr.shape}.")
     if arr.dtype.kind not in "iu":
         raise ValueError(
             f"{name} must be integer cluster codes 0..K-1, got dtype {arr.dtype}; "
@@ -70,8 +66,9 @@ def check_int(value, *, name: str, minimum: int) -> int:
     return int(value)
 
 
-def check_float(value, *, name: str, low: float, high: float = np.inf,
-                low_open: bool = False, high_open: bool = False) -> float:
+def check_float(
+    value, *, name: str, low: float, high: float = np.inf, low_open: bool = False, high_open: bool = False
+) -> float:
     """Return ``value`` as a float within [low, high] (ends open on request)."""
     if isinstance(value, bool) or not isinstance(value, numbers.Real) or not np.isfinite(value):
         raise ValueError(f"{name} must be a finite number, got {value!r}.")
@@ -91,11 +88,8 @@ def check_random_state(random_state) -> np.random.Generator:
     """
     if isinstance(random_state, np.random.Generator):
         return random_state
-    if random_state is None or (isinstance(random_state, numbers.Integral)
-                                and not isinstance(random_state, bool)):
+    if random_state is None or (isinstance(random_state, numbers.Integral) and not isinstance(random_state, bool)):
         if random_state is not None and random_state < 0:
             raise ValueError(f"random_state must be a non-negative int seed, got {random_state}.")
         return np.random.default_rng(random_state)
-    raise ValueError(
-        f"random_state must be an int seed, None or a numpy.random.Generator, got {random_state!r}."
-    )
+    raise ValueError(f"random_state must be an int seed, None or a numpy.random.Generator, got {random_state!r}.")

@@ -48,9 +48,9 @@ def _nearest(Z: np.ndarray, centres: np.ndarray, chunk_elems: int = 1 << 22) -> 
     step = max(1, chunk_elems // max(1, centres.shape[0]))
     out = np.empty(Z.shape[0], dtype=np.int64)
     for start in range(0, Z.shape[0], step):
-        block = Z[start:start + step]
+        block = Z[start : start + step]
         # ‖z‖² is the same for every centre of a row, so it cannot change the argmin
-        out[start:start + step] = np.argmin(c_norms - 2.0 * (block @ centres.T), axis=1)
+        out[start : start + step] = np.argmin(c_norms - 2.0 * (block @ centres.T), axis=1)
     return out
 
 
@@ -61,8 +61,15 @@ def _group_sums(Z: np.ndarray, labels: np.ndarray, k: int) -> tuple[np.ndarray, 
     return np.asarray(member @ Z), np.bincount(labels, minlength=k)
 
 
-def micro_centroids(Z, *, min_size: int = 5, n_iter: int = 10, random_state=None,
-                    return_sizes: bool = False, return_labels: bool = False):
+def micro_centroids(
+    Z,
+    *,
+    min_size: int = 5,
+    n_iter: int = 10,
+    random_state=None,
+    return_sizes: bool = False,
+    return_labels: bool = False,
+):
     """Means of disjoint groups of >= ``min_size`` rows of Z, covering all rows.
 
     Parameters

@@ -31,8 +31,7 @@ SHRINKAGE_METHODS = ("ledoit_wolf", "ridge", "none")
 # Relative to the mean variance: far above float64 rounding of S (≈ d·1e-16),
 # far below any variance that matters.
 JITTER = 1e-10
-_ARRAY_KEYS = ("means", "covariances", "cholesky", "counts", "shrinkage", "jitter",
-               "q", "ridge", "shrinkage_method")
+_ARRAY_KEYS = ("means", "covariances", "cholesky", "counts", "shrinkage", "jitter", "q", "ridge", "shrinkage_method")
 
 
 def mahalanobis_sq(Z: np.ndarray, mean: np.ndarray, chol: np.ndarray) -> np.ndarray:
@@ -117,13 +116,11 @@ class ClusterGaussians:
 
     def _check_params(self) -> None:
         if self.shrinkage not in SHRINKAGE_METHODS:
-            raise ValueError(
-                f"shrinkage must be one of {list(SHRINKAGE_METHODS)}, got {self.shrinkage!r}."
-            )
+            raise ValueError(f"shrinkage must be one of {list(SHRINKAGE_METHODS)}, got {self.shrinkage!r}.")
         check_float(self.ridge, name="ridge", low=0.0)
         check_float(self.q, name="q", low=0.0, high=1.0, low_open=True, high_open=True)
 
-    def fit(self, Z, labels) -> "ClusterGaussians":
+    def fit(self, Z, labels) -> ClusterGaussians:
         """Fit one Gaussian per code. Z: (n, d) float; labels: (n,) int codes 0..K-1."""
         self._check_params()
         Z = as_latents(Z)
@@ -183,9 +180,7 @@ class ClusterGaussians:
     def _check_k(self, k) -> int:
         self._check_fitted()
         if isinstance(k, bool) or not isinstance(k, (int, np.integer)) or not 0 <= k < self.n_clusters_:
-            raise ValueError(
-                f"cluster code k={k!r} is out of range; this model has codes 0..{self.n_clusters_ - 1}."
-            )
+            raise ValueError(f"cluster code k={k!r} is out of range; this model has codes 0..{self.n_clusters_ - 1}.")
         return int(k)
 
     def _latents(self, Z) -> np.ndarray:
@@ -247,15 +242,20 @@ class ClusterGaussians:
         """Plain ndarrays (no object dtype) for ``np.savez``; keys start with ``prefix``."""
         self._check_fitted()
         out = {
-            "means": self.means_, "covariances": self.covariances_, "cholesky": self.cholesky_,
-            "counts": self.counts_, "shrinkage": self.shrinkage_, "jitter": self.jitter_,
-            "q": np.asarray(float(self.q)), "ridge": np.asarray(float(self.ridge)),
+            "means": self.means_,
+            "covariances": self.covariances_,
+            "cholesky": self.cholesky_,
+            "counts": self.counts_,
+            "shrinkage": self.shrinkage_,
+            "jitter": self.jitter_,
+            "q": np.asarray(float(self.q)),
+            "ridge": np.asarray(float(self.ridge)),
             "shrinkage_method": np.asarray(str(self.shrinkage)),
         }
         return {prefix + key: np.array(value) for key, value in out.items()}
 
     @classmethod
-    def from_arrays(cls, arrays: Mapping, *, prefix: str = "") -> "ClusterGaussians":
+    def from_arrays(cls, arrays: Mapping, *, prefix: str = "") -> ClusterGaussians:
         """Restore a fitted model from ``to_arrays`` output (a dict or an ``np.load`` file)."""
         missing = [prefix + key for key in _ARRAY_KEYS if prefix + key not in arrays]
         if missing:
@@ -270,8 +270,7 @@ class ClusterGaussians:
         if means.ndim != 2:
             raise ValueError(f"stored means must be (K, d), got shape {means.shape}.")
         K, d = means.shape
-        shapes = {"covariances": (K, d, d), "cholesky": (K, d, d), "counts": (K,),
-                  "shrinkage": (K,), "jitter": (K,)}
+        shapes = {"covariances": (K, d, d), "cholesky": (K, d, d), "counts": (K,), "shrinkage": (K,), "jitter": (K,)}
         for key, shape in shapes.items():
             if a[key].shape != shape:
                 raise ValueError(

@@ -31,8 +31,7 @@ def _to_python(value):
         raise ValueError("label None is not a usable class name; drop or fill those rows.")
     if not isinstance(value, (str, numbers.Integral, numbers.Real)):
         raise ValueError(
-            f"label {value!r} of type {type(value).__name__} is not JSON-able; "
-            "use str or int class labels."
+            f"label {value!r} of type {type(value).__name__} is not JSON-able; use str or int class labels."
         )
     return value
 
@@ -54,21 +53,17 @@ class LabelPartition:
     ``labels_`` (n,) int64 codes into ``classes_``, ``n_clusters_`` K.
     """
 
-    def fit(self, Z, y) -> "LabelPartition":
+    def fit(self, Z, y) -> LabelPartition:
         """Z: (n, d) latents (checked for shape and finiteness); y: (n,) labels."""
         Z = as_latents(Z)
         labels = _as_label_list(y, "y")
         if len(labels) != Z.shape[0]:
-            raise ValueError(
-                f"y has {len(labels)} labels but Z has {Z.shape[0]} rows; pass one label per row."
-            )
+            raise ValueError(f"y has {len(labels)} labels but Z has {Z.shape[0]} rows; pass one label per row.")
         try:
             classes = sorted(set(labels))
         except TypeError:
             kinds = sorted({type(v).__name__ for v in labels})
-            raise ValueError(
-                f"labels mix types {kinds} that cannot be ordered; convert them all to str."
-            ) from None
+            raise ValueError(f"labels mix types {kinds} that cannot be ordered; convert them all to str.") from None
         self.classes_ = classes
         self.n_clusters_ = len(classes)
         index = {c: i for i, c in enumerate(classes)}
@@ -76,7 +71,7 @@ class LabelPartition:
         return self
 
     @classmethod
-    def from_classes(cls, classes) -> "LabelPartition":
+    def from_classes(cls, classes) -> LabelPartition:
         """A fitted partition from stored ``classes_`` (e.g. read back from model.json).
 
         ``labels_`` (the training codes) is not restored.
@@ -87,9 +82,7 @@ class LabelPartition:
         except TypeError:
             ordered = None
         if not labels or ordered != labels:
-            raise ValueError(
-                f"classes must be a non-empty, sorted list of distinct labels, got {labels!r}."
-            )
+            raise ValueError(f"classes must be a non-empty, sorted list of distinct labels, got {labels!r}.")
         partition = cls()
         partition.classes_ = labels
         partition.n_clusters_ = len(labels)
@@ -106,9 +99,7 @@ class LabelPartition:
         index = {c: i for i, c in enumerate(self.classes_)}
         unknown = [v for v in dict.fromkeys(labels) if v not in index]
         if unknown:
-            raise UnknownLabelError(
-                f"unknown label(s) {unknown[:5]}; this partition knows {self.classes_}."
-            )
+            raise UnknownLabelError(f"unknown label(s) {unknown[:5]}; this partition knows {self.classes_}.")
         return np.fromiter((index[v] for v in labels), dtype=np.int64, count=len(labels))
 
     def inverse_transform(self, codes) -> list:
@@ -119,7 +110,5 @@ class LabelPartition:
             raise ValueError(f"codes must be a 1-D int array, got shape {codes.shape}, dtype {codes.dtype}.")
         bad = codes[(codes < 0) | (codes >= self.n_clusters_)]
         if bad.size:
-            raise ValueError(
-                f"code {int(bad[0])} is out of range; this partition has codes 0..{self.n_clusters_ - 1}."
-            )
+            raise ValueError(f"code {int(bad[0])} is out of range; this partition has codes 0..{self.n_clusters_ - 1}.")
         return [self.classes_[i] for i in codes.tolist()]

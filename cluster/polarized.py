@@ -60,8 +60,9 @@ class PolarizedHierarchical:
     bic_gain = BIC(one Gaussian) − BIC(two), leaf_code (None for inner nodes).
     """
 
-    def __init__(self, n_clusters=2, *, min_size: int = 5, max_clusters: int = 64,
-                 ridge: float = 1e-6, random_state=None):
+    def __init__(
+        self, n_clusters=2, *, min_size: int = 5, max_clusters: int = 64, ridge: float = 1e-6, random_state=None
+    ):
         self.n_clusters = n_clusters
         self.min_size = min_size
         self.max_clusters = max_clusters
@@ -80,20 +81,30 @@ class PolarizedHierarchical:
             return max_clusters
         n_clusters = check_int(self.n_clusters, name="n_clusters", minimum=1)
         if n_clusters > max_clusters:
-            raise ValueError(
-                f"n_clusters={n_clusters} exceeds max_clusters={max_clusters}; raise max_clusters."
-            )
+            raise ValueError(f"n_clusters={n_clusters} exceeds max_clusters={max_clusters}; raise max_clusters.")
         return n_clusters
 
-    def fit(self, Z, y=None) -> "PolarizedHierarchical":
+    def fit(self, Z, y=None) -> PolarizedHierarchical:
         """Build the tree on Z: (n, d) float. ``y`` is ignored (estimator convention)."""
         target = self._check_params()
         Z = as_latents(Z, min_rows=2)
         n, d = Z.shape
         min_pole = max(int(self.min_size), 2)
-        nodes = [{"id": 0, "parent": None, "children": [], "size": n, "depth": 0, "code": 0,
-                  "split_order": None, "axis": None, "threshold": None, "bic_gain": None,
-                  "leaf_code": None}]
+        nodes = [
+            {
+                "id": 0,
+                "parent": None,
+                "children": [],
+                "size": n,
+                "depth": 0,
+                "code": 0,
+                "split_order": None,
+                "axis": None,
+                "threshold": None,
+                "bic_gain": None,
+                "leaf_code": None,
+            }
+        ]
         rows = {0: np.arange(n)}
         candidates: dict[int, dict | None] = {}
         leaves = [0]
@@ -101,25 +112,44 @@ class PolarizedHierarchical:
             for leaf in leaves:
                 if leaf not in candidates:
                     # too small to give two poles of min_pole: no candidate
-                    candidates[leaf] = None if rows[leaf].size < 2 * min_pole else \
-                        polarized_split(Z[rows[leaf]], min_size=min_pole, ridge=self.ridge)
+                    candidates[leaf] = (
+                        None
+                        if rows[leaf].size < 2 * min_pole
+                        else polarized_split(Z[rows[leaf]], min_size=min_pole, ridge=self.ridge)
+                    )
             accepted = [leaf for leaf in leaves if candidates[leaf] and candidates[leaf]["accepted"]]
             if not accepted:
                 break
             best = min(accepted, key=lambda leaf: (-nodes[leaf]["size"], leaf))
             split, parent = candidates.pop(best), nodes[best]
             order = len(leaves) - 1
-            parent.update(split_order=order, axis=[float(v) for v in split["axis"]],
-                          threshold=split["threshold"], bic_gain=split["bic_gain"])
+            parent.update(
+                split_order=order,
+                axis=[float(v) for v in split["axis"]],
+                threshold=split["threshold"],
+                bic_gain=split["bic_gain"],
+            )
             member = rows.pop(best)
             for code, mask in ((parent["code"], split["left"]), (order + 1, ~split["left"])):
                 child = len(nodes)
                 rows[child] = member[mask]
-                nodes.append({"id": child, "parent": best, "children": [], "size": int(mask.sum()),
-                              "depth": parent["depth"] + 1, "code": code, "split_order": None,
-                              "axis": None, "threshold": None, "bic_gain": None, "leaf_code": None})
+                nodes.append(
+                    {
+                        "id": child,
+                        "parent": best,
+                        "children": [],
+                        "size": int(mask.sum()),
+                        "depth": parent["depth"] + 1,
+                        "code": code,
+                        "split_order": None,
+                        "axis": None,
+                        "threshold": None,
+                        "bic_gain": None,
+                        "leaf_code": None,
+                    }
+                )
                 parent["children"].append(child)
-            leaves[leaves.index(best):leaves.index(best) + 1] = parent["children"]
+            leaves[leaves.index(best) : leaves.index(best) + 1] = parent["children"]
         labels = np.empty(n, dtype=np.int64)
         for leaf in leaves:
             nodes[leaf]["leaf_code"] = nodes[leaf]["code"]
@@ -129,7 +159,8 @@ class PolarizedHierarchical:
                 f"PolarizedHierarchical found {len(leaves)} clusters, not the n_clusters={target} "
                 f"asked: no leaf has a split with both poles >= {min_pole} points and a lower BIC "
                 "than one Gaussian. Lower min_size, or use n_clusters='auto'.",
-                UserWarning, stacklevel=2,
+                UserWarning,
+                stacklevel=2,
             )
         self.tree_ = nodes
         self.labels_ = labels
@@ -156,13 +187,9 @@ class PolarizedHierarchical:
         self._check_fitted()
         k = check_int(k, name="k", minimum=1)
         if k > self.n_clusters_:
-            raise ValueError(
-                f"k={k} exceeds the {self.n_clusters_} clusters found; pick k <= {self.n_clusters_}."
-            )
+            raise ValueError(f"k={k} exceeds the {self.n_clusters_} clusters found; pick k <= {self.n_clusters_}.")
         if getattr(self, "labels_", None) is None:
-            raise ValueError(
-                "cut() needs the training labels_, which a model restored from JSON lacks; refit."
-            )
+            raise ValueError("cut() needs the training labels_, which a model restored from JSON lacks; refit.")
         mapping = np.empty(self.n_clusters_, dtype=np.int64)
         for node in self.tree_:
             if node["leaf_code"] is None:
@@ -185,8 +212,9 @@ class PolarizedHierarchical:
         K = self.n_clusters_
         index = {node["id"]: node["leaf_code"] for node in self.tree_ if node["leaf_code"] is not None}
         n_leaves = {node["id"]: 1 for node in self.tree_ if node["leaf_code"] is not None}
-        internal = sorted((node for node in self.tree_ if node["split_order"] is not None),
-                          key=lambda node: -node["split_order"])
+        internal = sorted(
+            (node for node in self.tree_ if node["split_order"] is not None), key=lambda node: -node["split_order"]
+        )
         out = np.empty((K - 1, 4))
         for r, node in enumerate(internal):
             a, b = node["children"]
@@ -205,23 +233,31 @@ class PolarizedHierarchical:
         seed = int(self.random_state) if isinstance(self.random_state, (int, np.integer)) else None
         n_clusters = "auto" if isinstance(self.n_clusters, str) else int(self.n_clusters)
         return {
-            "format": _FORMAT, "version": _VERSION,
-            "params": {"n_clusters": n_clusters, "min_size": int(self.min_size),
-                       "max_clusters": int(self.max_clusters), "ridge": float(self.ridge),
-                       "random_state": seed},
-            "n_features_in": self.n_features_in_, "n_clusters": self.n_clusters_,
+            "format": _FORMAT,
+            "version": _VERSION,
+            "params": {
+                "n_clusters": n_clusters,
+                "min_size": int(self.min_size),
+                "max_clusters": int(self.max_clusters),
+                "ridge": float(self.ridge),
+                "random_state": seed,
+            },
+            "n_features_in": self.n_features_in_,
+            "n_clusters": self.n_clusters_,
             "tree": copy.deepcopy(self.tree_),  # the caller may edit the dict; the model must not change
             "gaussians": {key: value.tolist() for key, value in self.gaussians_.to_arrays().items()},
         }
 
     @classmethod
-    def from_json(cls, obj: dict) -> "PolarizedHierarchical":
+    def from_json(cls, obj: dict) -> PolarizedHierarchical:
         """Restore a model that can ``predict`` and draw its tree from ``to_json`` output."""
         if not isinstance(obj, dict) or obj.get("format") != _FORMAT:
             raise ValueError(f"not a PolarizedHierarchical JSON object (expected format {_FORMAT!r}).")
         if obj.get("version") != _VERSION:
-            raise ValueError(f"PolarizedHierarchical JSON version {obj.get('version')!r} is not "
-                             f"supported (this code reads version {_VERSION}).")
+            raise ValueError(
+                f"PolarizedHierarchical JSON version {obj.get('version')!r} is not "
+                f"supported (this code reads version {_VERSION})."
+            )
         try:
             model = cls(**obj["params"])
             model._check_params()
@@ -233,9 +269,13 @@ class PolarizedHierarchical:
         except (KeyError, TypeError) as exc:
             raise ValueError(f"PolarizedHierarchical JSON is incomplete or corrupt ({exc!r}).") from None
         n_leaves = sum(node.get("leaf_code") is not None for node in model.tree_)
-        if (gaussians.n_clusters_, gaussians.n_features_in_) != (model.n_clusters_, model.n_features_in_) \
-                or n_leaves != model.n_clusters_:
-            raise ValueError("PolarizedHierarchical JSON is inconsistent: tree, cluster count and "
-                             "Gaussians disagree; re-save the model.")
+        if (gaussians.n_clusters_, gaussians.n_features_in_) != (
+            model.n_clusters_,
+            model.n_features_in_,
+        ) or n_leaves != model.n_clusters_:
+            raise ValueError(
+                "PolarizedHierarchical JSON is inconsistent: tree, cluster count and "
+                "Gaussians disagree; re-save the model."
+            )
         model.gaussians_ = gaussians
         return model

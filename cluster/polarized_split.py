@@ -84,5 +84,10 @@ def polarized_split(Z, *, min_size: int, ridge: float) -> dict | None:
     bic_two = -2.0 * loglik_two + (2 * n_params + 1) * np.log(n)
     gain = float(bic_one - bic_two)
     smaller = int(min(left.sum(), n - left.sum()))
-    return {"axis": axis, "threshold": float(threshold + mean @ axis), "left": left,
-            "bic_gain": gain, "accepted": smaller >= min_size and gain > 0.0}
+    return {
+        "axis": axis,
+        "threshold": float(threshold + mean @ axis),
+        "left": left,
+        "bic_gain": gain,
+        "accepted": smaller >= min_size and gain > 0.0,
+    }

@@ -8,6 +8,7 @@ rows: SDMetrics quality, TSTR / TRTR / augmentation accuracy and macro-F1
 closest record, fit and sample seconds. ``summarise`` turns the runs into
 mean ± std over seeds; ``latentsynth.benchmark_report`` writes the files.
 """
+
 from __future__ import annotations
 
 import platform
@@ -16,14 +17,13 @@ from dataclasses import asdict, dataclass, field
 
 import numpy as np
 
+from latentsynth.workflows import real_data_for, train_source
 from synth.data.sources import load_source
 from synth.errors import ConfigError
 from synth.evaluate import RealData, score_samples
 from synth.generate import METHODS
 from synth.metrics.quality import as_quality_table, quality_score, sdmetrics_available
 from synth.models import MODEL_KINDS
-
-from latentsynth.workflows import real_data_for, train_source
 
 # (key, column header, which value is best: "max", "min", "one" (closest to 1) or None)
 METRICS = (
@@ -35,7 +35,7 @@ METRICS = (
     ("augmented_accuracy", "aug. acc", "max"),
     ("augmented_f1", "aug. F1", "max"),
     ("car", "CAR", "max"),
-    ("latent_fd", "latent FD", None),       # each model has its own latent space: not comparable across models
+    ("latent_fd", "latent FD", None),  # each model has its own latent space: not comparable across models
     ("dcr", "DCR", None),
     ("dcr_ratio", "DCR ratio", "one"),
     ("fit_seconds", "fit s", "min"),
@@ -50,11 +50,11 @@ class BenchmarkSpec:
     models: tuple[str, ...] = ("identity", "pca", "ae", "vae")
     methods: tuple[str, ...] = METHODS
     seeds: tuple[int, ...] = (0, 1, 2)
-    label: str | None = None           # label column of CSV data sets
-    test_size: float = 0.3             # the issue's 70/30 stratified split
-    gate: bool = True                  # χ² accept/reject on every method, as `evaluate` does
-    n: int | None = None               # samples per method; None = as many as real training rows
-    options: dict = field(default_factory=dict)   # extra SynthConfig fields for every model
+    label: str | None = None  # label column of CSV data sets
+    test_size: float = 0.3  # the issue's 70/30 stratified split
+    gate: bool = True  # χ² accept/reject on every method, as `evaluate` does
+    n: int | None = None  # samples per method; None = as many as real training rows
+    options: dict = field(default_factory=dict)  # extra SynthConfig fields for every model
 
     def __post_init__(self):
         for name in ("datasets", "models", "methods", "seeds"):
@@ -74,8 +74,9 @@ class BenchmarkSpec:
             raise ConfigError(f"options {clash} are set by the benchmark itself (use models= and seeds=)")
 
 
-def score_model(syn, real: RealData, *, methods, seed: int, gate: bool = True, n: int | None = None,
-                trtr: dict | None = None) -> dict:
+def score_model(
+    syn, real: RealData, *, methods, seed: int, gate: bool = True, n: int | None = None, trtr: dict | None = None
+) -> dict:
     """{method: metrics} of one fitted synthesizer on its real (train, test) data: the
     benchmark's columns (see METRICS) and a few more numbers of ``score_samples`` under "extra"."""
     n = n or len(real.X_train)
@@ -88,8 +89,12 @@ def score_model(syn, real: RealData, *, methods, seed: int, gate: bool = True, n
         detail = score_samples(syn, real, samples, gate=gate, random_state=seed, trtr=trtr)
         labels = samples.labels if real.y_train is not None else None
         quality = quality_score(real_table, as_quality_table(samples.data, labels))
-        out[method] = {**cell_metrics(detail), "quality": quality, "sample_seconds": sample_seconds,
-                       "extra": extra_metrics(detail)}
+        out[method] = {
+            **cell_metrics(detail),
+            "quality": quality,
+            "sample_seconds": sample_seconds,
+            "extra": extra_metrics(detail),
+        }
         trtr = detail.get("utility", {}).get("trtr", trtr)
     return out
 
@@ -98,19 +103,30 @@ def cell_metrics(detail: dict) -> dict:
     """The benchmark's numbers out of one ``score_samples`` report (None where not measured)."""
     utility = detail.get("utility", {})
     pick = lambda part, key: utility.get(part, {}).get(key)  # noqa: E731
-    return {"tstr_accuracy": pick("tstr", "accuracy"), "tstr_f1": pick("tstr", "macro_f1"),
-            "trtr_accuracy": pick("trtr", "accuracy"), "trtr_f1": pick("trtr", "macro_f1"),
-            "augmented_accuracy": pick("augmented", "accuracy"), "augmented_f1": pick("augmented", "macro_f1"),
-            "car": detail["car_mean"], "latent_fd": detail["latent_fd_mean"],
-            "dcr": detail["privacy"]["synthetic"]["median"], "dcr_ratio": detail["privacy"].get("dcr_ratio")}
+    return {
+        "tstr_accuracy": pick("tstr", "accuracy"),
+        "tstr_f1": pick("tstr", "macro_f1"),
+        "trtr_accuracy": pick("trtr", "accuracy"),
+        "trtr_f1": pick("trtr", "macro_f1"),
+        "augmented_accuracy": pick("augmented", "accuracy"),
+        "augmented_f1": pick("augmented", "macro_f1"),
+        "car": detail["car_mean"],
+        "latent_fd": detail["latent_fd_mean"],
+        "dcr": detail["privacy"]["synthetic"]["median"],
+        "dcr_ratio": detail["privacy"].get("dcr_ratio"),
+    }
 
 
 def extra_metrics(detail: dict) -> dict:
     fidelity = detail.get("fidelity", {})
-    return {"car_min": detail["car_min"], "acceptance_rate": detail["acceptance_rate"],
-            "bhattacharyya": detail["bhattacharyya_mean"], "mean_ks": fidelity.get("mean_ks"),
-            "correlation_difference": fidelity.get("correlation_difference"),
-            "exact_copies": detail["privacy"]["synthetic"]["exact_copies"]}
+    return {
+        "car_min": detail["car_min"],
+        "acceptance_rate": detail["acceptance_rate"],
+        "bhattacharyya": detail["bhattacharyya_mean"],
+        "mean_ks": fidelity.get("mean_ks"),
+        "correlation_difference": fidelity.get("correlation_difference"),
+        "exact_copies": detail["privacy"]["synthetic"]["exact_copies"],
+    }
 
 
 def run_benchmark(spec: BenchmarkSpec, *, log=print) -> dict:
@@ -121,38 +137,62 @@ def run_benchmark(spec: BenchmarkSpec, *, log=print) -> dict:
     for dataset in spec.datasets:
         raw = load_source(dataset, label=spec.label)
         for seed in spec.seeds:
-            trtr = None   # the real-on-real score depends on the split only: computed once per seed
+            trtr = None  # the real-on-real score depends on the split only: computed once per seed
             for model in spec.models:
                 run = fit_and_score(dataset, raw, model=model, seed=seed, spec=spec, trtr=trtr)
                 trtr = _trtr(run["methods"]) or trtr
                 runs.append(run)
-                log(f"[{raw.name}] {model} seed {seed}: fit {run['fit_seconds']:.1f} s, latent {run['latent_dim']}, "
-                    + ", ".join(f"{k} TSTR {_fmt(v['tstr_accuracy'])} quality {_fmt(v['quality'])}"
-                                for k, v in run["methods"].items()))
-    return {"spec": {**asdict(spec), "default_model": _default_model()}, "environment": environment(),
-            "runs": runs, "summary": summarise(runs), "seconds": time.perf_counter() - started}
+                log(
+                    f"[{raw.name}] {model} seed {seed}: fit {run['fit_seconds']:.1f} s, latent {run['latent_dim']}, "
+                    + ", ".join(
+                        f"{k} TSTR {_fmt(v['tstr_accuracy'])} quality {_fmt(v['quality'])}"
+                        for k, v in run["methods"].items()
+                    )
+                )
+    return {
+        "spec": {**asdict(spec), "default_model": _default_model()},
+        "environment": environment(),
+        "runs": runs,
+        "summary": summarise(runs),
+        "seconds": time.perf_counter() - started,
+    }
 
 
-def fit_and_score(dataset: str, raw, *, model: str, seed: int, spec: BenchmarkSpec, trtr: dict | None = None,
-                  fitted=None) -> dict:
+def fit_and_score(
+    dataset: str, raw, *, model: str, seed: int, spec: BenchmarkSpec, trtr: dict | None = None, fitted=None
+) -> dict:
     """One run: fit ``model`` on the seed's split of ``raw`` (or take ``fitted`` = (synthesizer,
     split record, fit seconds) from ``train_source`` with that split) and score every method."""
     if fitted is None:
         t0 = time.perf_counter()
-        syn, split = train_source(dataset, label=spec.label, holdout=spec.test_size, raw=raw,
-                                  options={**spec.options, "model": model, "random_state": seed})
+        syn, split = train_source(
+            dataset,
+            label=spec.label,
+            holdout=spec.test_size,
+            raw=raw,
+            options={**spec.options, "model": model, "random_state": seed},
+        )
         fitted = (syn, split, time.perf_counter() - t0)
     syn, split, fit_seconds = fitted
     if split.get("holdout") != spec.test_size or split.get("seed") != seed:
-        raise ConfigError(f"the fitted model used split {split.get('holdout')}/seed {split.get('seed')}, "
-                          f"not the benchmark's {spec.test_size}/seed {seed}")
+        raise ConfigError(
+            f"the fitted model used split {split.get('holdout')}/seed {split.get('seed')}, "
+            f"not the benchmark's {spec.test_size}/seed {seed}"
+        )
     real, _ = real_data_for(syn, raw, split)
     methods = score_model(syn, real, methods=spec.methods, seed=seed, gate=spec.gate, n=spec.n, trtr=trtr)
     for metrics in methods.values():
         metrics["fit_seconds"] = fit_seconds
-    return {"dataset": raw.name, "model": model, "seed": seed, "latent_dim": syn.network_.latent_dim,
-            "epochs_run": len(syn.history_), "fit_seconds": fit_seconds, "config": syn.config_.to_dict(),
-            "methods": methods}
+    return {
+        "dataset": raw.name,
+        "model": model,
+        "seed": seed,
+        "latent_dim": syn.network_.latent_dim,
+        "epochs_run": len(syn.history_),
+        "fit_seconds": fit_seconds,
+        "config": syn.config_.to_dict(),
+        "methods": methods,
+    }
 
 
 def _trtr(methods: dict) -> dict | None:
@@ -168,6 +208,7 @@ def _fmt(value) -> str:
 
 def _default_model() -> str:
     from synth.config import SynthConfig
+
     return SynthConfig().model
 
 
@@ -180,10 +221,13 @@ def summarise(runs: list[dict]) -> dict:
             cell = grouped.setdefault(run["dataset"], {}).setdefault(run["model"], {}).setdefault(method, {})
             for key in METRIC_KEYS:
                 cell.setdefault(key, []).append(metrics.get(key))
-    return {ds: {model: {method: {key: _stats(values) for key, values in cell.items()}
-                         for method, cell in by_method.items()}
-                 for model, by_method in by_model.items()}
-            for ds, by_model in grouped.items()}
+    return {
+        ds: {
+            model: {method: {key: _stats(values) for key, values in cell.items()} for method, cell in by_method.items()}
+            for model, by_method in by_model.items()
+        }
+        for ds, by_model in grouped.items()
+    }
 
 
 def _stats(values: list) -> dict | None:
@@ -198,9 +242,17 @@ def environment() -> dict:
 
     import sklearn
     import torch
+
     sdm = None
     if sdmetrics_available():
         from importlib.metadata import version
+
         sdm = version("sdmetrics")
-    return {"python": platform.python_version(), "machine": platform.machine(), "cpus": os.cpu_count(),
-            "torch": torch.__version__, "sklearn": sklearn.__version__, "sdmetrics": sdm}
+    return {
+        "python": platform.python_version(),
+        "machine": platform.machine(),
+        "cpus": os.cpu_count(),
+        "torch": torch.__version__,
+        "sklearn": sklearn.__version__,
+        "sdmetrics": sdm,
+    }

@@ -1,5 +1,6 @@
 """The benchmark's files: benchmark.json, benchmark.md (one table per data set, best per
 column in bold, the default model against the identity baseline) and a PNG chart."""
+
 from __future__ import annotations
 
 import io
@@ -8,9 +9,8 @@ from pathlib import Path
 
 import numpy as np
 
-from synth.metrics.quality import SDMETRICS_MISSING
-
 from latentsynth.benchmark import METRICS
+from synth.metrics.quality import SDMETRICS_MISSING
 
 # the default model "matches" identity when its mean is at most this far below (seed noise:
 # one test row of iris or wine moves TSTR accuracy by 0.019–0.022)
@@ -41,8 +41,10 @@ def dataset_table(by_model: dict, *, quality: bool = True) -> list[str]:
     """Markdown rows for one data set: one row per model × method, best per column in bold."""
     metrics = [m for m in METRICS if quality or m[0] != "quality"]
     rows = [(model, method, cell) for model, by_method in by_model.items() for method, cell in by_method.items()]
-    lines = ["| model | method | " + " | ".join(header for _, header, _ in metrics) + " |",
-             "|---|---|" + "---|" * len(metrics)]
+    lines = [
+        "| model | method | " + " | ".join(header for _, header, _ in metrics) + " |",
+        "|---|---|" + "---|" * len(metrics),
+    ]
     bold = {key: _best([(r[2].get(key) or {}).get("mean") for r in rows], rule) for key, _, rule in metrics}
     for i, (model, method, cell) in enumerate(rows):
         texts = []
@@ -66,8 +68,7 @@ def verdict(summary: dict, *, model: str, baseline: str = "identity", method: st
             if ours is None or theirs is None:
                 continue
             delta = ours["mean"] - theirs["mean"]
-            row[key] = {model: ours["mean"], baseline: theirs["mean"], "delta": delta,
-                        "ok": delta >= -MATCH_TOLERANCE}
+            row[key] = {model: ours["mean"], baseline: theirs["mean"], "delta": delta, "ok": delta >= -MATCH_TOLERANCE}
             ok &= row[key]["ok"]
         if row:
             out[dataset] = {**row, "ok": ok}
@@ -77,39 +78,54 @@ def verdict(summary: dict, *, model: str, baseline: str = "identity", method: st
 def benchmark_markdown(result: dict) -> str:
     spec, env = result["spec"], result["environment"]
     quality = env.get("sdmetrics") is not None
-    lines = ["# latentsynth benchmark", "",
-             f"Models {', '.join(spec['models'])}; methods {', '.join(spec['methods'])}; seeds "
-             f"{', '.join(map(str, spec['seeds']))} (mean ± std over seeds). Per seed one stratified "
-             f"{1 - spec['test_size']:.0%}/{spec['test_size']:.0%} split shared by every model; "
-             f"{'χ² gate on' if spec['gate'] else 'no gate'}; as many samples as real training rows.", ""]
+    lines = [
+        "# latentsynth benchmark",
+        "",
+        f"Models {', '.join(spec['models'])}; methods {', '.join(spec['methods'])}; seeds "
+        f"{', '.join(map(str, spec['seeds']))} (mean ± std over seeds). Per seed one stratified "
+        f"{1 - spec['test_size']:.0%}/{spec['test_size']:.0%} split shared by every model; "
+        f"{'χ² gate on' if spec['gate'] else 'no gate'}; as many samples as real training rows.",
+        "",
+    ]
     if not quality:
         lines += [f"**{SDMETRICS_MISSING}.**", ""]
     default = spec.get("default_model", "vae")
     checks = verdict(result["summary"], model=default)
     if checks:
-        lines += [f"## Default model (`{default}`) against the `identity` baseline", "",
-                  f"Method `{VERDICT_METHOD}`, means over seeds; \"matches\" = at most {MATCH_TOLERANCE} below.", "",
-                  "| data set | " + " | ".join(f"{name}: {default} / identity (Δ)" for _, name in VERDICT_METRICS)
-                  + " | matches or beats |", "|---|" + "---|" * (len(VERDICT_METRICS) + 1)]
+        lines += [
+            f"## Default model (`{default}`) against the `identity` baseline",
+            "",
+            f'Method `{VERDICT_METHOD}`, means over seeds; "matches" = at most {MATCH_TOLERANCE} below.',
+            "",
+            "| data set | "
+            + " | ".join(f"{name}: {default} / identity (Δ)" for _, name in VERDICT_METRICS)
+            + " | matches or beats |",
+            "|---|" + "---|" * (len(VERDICT_METRICS) + 1),
+        ]
         for dataset, row in checks.items():
-            cells = [(f"{row[k][default]:.3f} / {row[k]['identity']:.3f} ({row[k]['delta']:+.3f})" if k in row
-                      else "–") for k, _ in VERDICT_METRICS]
+            cells = [
+                (f"{row[k][default]:.3f} / {row[k]['identity']:.3f} ({row[k]['delta']:+.3f})" if k in row else "–")
+                for k, _ in VERDICT_METRICS
+            ]
             lines.append(f"| {dataset} | " + " | ".join(cells) + f" | {'yes' if row['ok'] else '**no**'} |")
         won = sum(r["ok"] for r in checks.values())
         lines += ["", f"`{default}` matches or beats `identity` on {won} of {len(checks)} data sets.", ""]
     for dataset, by_model in result["summary"].items():
         lines += [f"## {dataset}", ""] + dataset_table(by_model, quality=quality) + [""]
-    lines += ["Columns: quality = SDMetrics QualityReport score (column shapes and pair trends; images as "
-              "pixel tables); TSTR / TRTR / aug. = random forest (200 trees) trained on synthetic / real / "
-              "real + synthetic rows, accuracy and macro-F1 on the real hold-out; CAR = share of samples whose "
-              "decoded-then-re-encoded latent stays in its cluster's χ² region; latent FD = Fréchet distance "
-              "between real and generated latents per cluster (each model's own latent space, so compare it "
-              "within a model only); DCR = median distance of a synthetic row to its closest training row "
-              "(scaled features) and its ratio to the same distance for hold-out rows (≈ 1 good, ≪ 1 "
-              "memorisation); fit / sample s = wall seconds. Bold: best per column (DCR ratio: closest to 1; latent FD "
-              "and DCR are not ranked; TRTR is the same real-data reference for every row).", "",
-              f"Ran in {result['seconds']:.0f} s on {env.get('cpus')} CPUs (python {env.get('python')}, "
-              f"torch {env.get('torch')}, scikit-learn {env.get('sklearn')}, sdmetrics {env.get('sdmetrics') or '–'})."]
+    lines += [
+        "Columns: quality = SDMetrics QualityReport score (column shapes and pair trends; images as "
+        "pixel tables); TSTR / TRTR / aug. = random forest (200 trees) trained on synthetic / real / "
+        "real + synthetic rows, accuracy and macro-F1 on the real hold-out; CAR = share of samples whose "
+        "decoded-then-re-encoded latent stays in its cluster's χ² region; latent FD = Fréchet distance "
+        "between real and generated latents per cluster (each model's own latent space, so compare it "
+        "within a model only); DCR = median distance of a synthetic row to its closest training row "
+        "(scaled features) and its ratio to the same distance for hold-out rows (≈ 1 good, ≪ 1 "
+        "memorisation); fit / sample s = wall seconds. Bold: best per column (DCR ratio: closest to 1; latent FD "
+        "and DCR are not ranked; TRTR is the same real-data reference for every row).",
+        "",
+        f"Ran in {result['seconds']:.0f} s on {env.get('cpus')} CPUs (python {env.get('python')}, "
+        f"torch {env.get('torch')}, scikit-learn {env.get('sklearn')}, sdmetrics {env.get('sdmetrics') or '–'}).",
+    ]
     return "\n".join(lines) + "\n"
 
 
@@ -117,16 +133,21 @@ def benchmark_png(result: dict, *, method: str = VERDICT_METHOD) -> bytes:
     """TSTR accuracy and quality (mean ± std over seeds) per data set and model, for ``method``
     (or the first method benchmarked); TRTR as a dashed reference line."""
     import matplotlib
+
     matplotlib.use("Agg", force=False)
     import matplotlib.pyplot as plt
 
     summary = result["summary"]
     datasets = list(summary)
     method = method if method in result["spec"]["methods"] else result["spec"]["methods"][0]
-    keys = [k for k, _ in VERDICT_METRICS if any(
-        (summary[d][m][method].get(k) is not None) for d in datasets for m in summary[d])]
-    fig, axes = plt.subplots(len(keys) or 1, len(datasets), figsize=(3.2 * len(datasets), 2.8 * max(len(keys), 1)),
-                             squeeze=False)
+    keys = [
+        k
+        for k, _ in VERDICT_METRICS
+        if any((summary[d][m][method].get(k) is not None) for d in datasets for m in summary[d])
+    ]
+    fig, axes = plt.subplots(
+        len(keys) or 1, len(datasets), figsize=(3.2 * len(datasets), 2.8 * max(len(keys), 1)), squeeze=False
+    )
     colors = plt.get_cmap("tab10")
     for col, dataset in enumerate(datasets):
         models = list(summary[dataset])

@@ -4,6 +4,7 @@ line and exit 2 (exit 1 for an unexpected failure, with --debug for the tracebac
 Each sub-command is a module of ``latentsynth.commands`` with ``register(sub)``;
 ``COMMANDS`` gives their order in --help.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -16,8 +17,10 @@ COMMANDS = ("demo", "train", "generate", "evaluate", "augment", "fid", "benchmar
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="latentsynth", description="Synthetic data from cluster-specific "
-                                     "Gaussian models of a learned latent space.")
+    parser = argparse.ArgumentParser(
+        prog="latentsynth",
+        description="Synthetic data from cluster-specific Gaussian models of a learned latent space.",
+    )
     parser.add_argument("--version", action="store_true", help="print the version and exit")
     parser.add_argument("--debug", action="store_true", help="show tracebacks of unexpected errors")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
@@ -29,10 +32,12 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: list[str] | None = None) -> int:
     from latentsynth.commands.args import UsageError
     from synth.errors import LatentSynthError
+
     parser = build_parser()
     args = parser.parse_args(argv)
     if args.version:
         from synth import __version__
+
         print(f"latentsynth {__version__}")
         return 0
     if not getattr(args, "func", None):
@@ -54,8 +59,11 @@ def main(argv: list[str] | None = None) -> int:
     except Exception as exc:  # a bug, not bad input: still no traceback unless asked
         if args.debug:
             raise
-        print(f"latentsynth {args.command}: unexpected error: {type(exc).__name__}: {exc} "
-              "(rerun with --debug for the traceback)", file=sys.stderr)
+        print(
+            f"latentsynth {args.command}: unexpected error: {type(exc).__name__}: {exc} "
+            "(rerun with --debug for the traceback)",
+            file=sys.stderr,
+        )
         return EXIT_FAILURE
 
 

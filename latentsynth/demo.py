@@ -5,6 +5,7 @@ cluster per digit) and digits unlabelled (polarized hierarchical clustering,
 scored by adjusted Rand index): clean → train → encode → cluster → Gaussians
 → every generation method → decode → evaluate. Writes demo-out/.
 """
+
 from __future__ import annotations
 
 import json
@@ -12,11 +13,10 @@ import shutil
 import time
 from pathlib import Path
 
+from latentsynth.workflows import evaluate_artifact, train_source
 from synth.data.sources import load_embedded
 from synth.errors import ConfigError
 from synth.evaluate import report_markdown
-
-from latentsynth.workflows import evaluate_artifact, train_source
 
 HOLDOUT = 0.3
 
@@ -33,17 +33,22 @@ BENCHMARK_DATA = ("iris", "digits")
 def _summary_row(name: str, report: dict) -> dict:
     random = report["methods"].get("random", {})
     utility = random.get("utility", {})
-    return {"run": name, "model": report["model"], "clusters": len(report["clusters"]),
-            "car_mean": random.get("car_mean"), "car_min": random.get("car_min"),
-            "tstr_accuracy": utility.get("tstr", {}).get("accuracy"),
-            "trtr_accuracy": utility.get("trtr", {}).get("accuracy"),
-            "latent_fd": random.get("latent_fd_mean"), "ari": report.get("adjusted_rand_index"),
-            "dcr_ratio": random.get("privacy", {}).get("dcr_ratio")}
+    return {
+        "run": name,
+        "model": report["model"],
+        "clusters": len(report["clusters"]),
+        "car_mean": random.get("car_mean"),
+        "car_min": random.get("car_min"),
+        "tstr_accuracy": utility.get("tstr", {}).get("accuracy"),
+        "trtr_accuracy": utility.get("trtr", {}).get("accuracy"),
+        "latent_fd": random.get("latent_fd_mean"),
+        "ari": report.get("adjusted_rand_index"),
+        "dcr_ratio": random.get("privacy", {}).get("dcr_ratio"),
+    }
 
 
 def _table(rows: list[dict]) -> str:
-    cols = ["run", "clusters", "car_mean", "car_min", "tstr_accuracy", "trtr_accuracy", "latent_fd", "ari",
-            "dcr_ratio"]
+    cols = ["run", "clusters", "car_mean", "car_min", "tstr_accuracy", "trtr_accuracy", "latent_fd", "ari", "dcr_ratio"]
     fmt = lambda v: "–" if v is None else (f"{v:.3f}" if isinstance(v, float) else str(v))  # noqa: E731
     widths = {c: max(len(c), *(len(fmt(r[c])) for r in rows)) for c in cols}
     lines = ["  ".join(c.ljust(widths[c]) for c in cols)]
@@ -65,16 +70,23 @@ def run_demo(out: Path, *, force: bool = False, quick: bool = False, train_fn=No
         options = {**options, "random_state": 0, **({"epochs": 3} if quick else {})}
         log(f"[{name}] training {options['model']} on {data}{' (labels hidden)' if unlabelled else ''} …")
         raw = load_embedded(data)
-        syn, split = train_source(data, unlabelled=unlabelled, holdout=HOLDOUT, options=options, raw=raw,
-                                  train_fn=train_fn)
+        syn, split = train_source(
+            data, unlabelled=unlabelled, holdout=HOLDOUT, options=options, raw=raw, train_fn=train_fn
+        )
         t_fit = time.perf_counter() - t0
-        if not unlabelled and set(options) == {"model", "random_state", *(("epochs",) if quick else ())} \
-                and options["model"] == _default_model():
-            fitted[(data, options["model"])] = (syn, split, t_fit)   # the default model: the benchmark reuses it
-        report = evaluate_artifact(syn, raw, out_dir=out / name, methods=_methods(), random_state=0,
-                                   n=100 if quick else None)
-        syn.metrics_["evaluation"] = {m: {k: v for k, v in r.items() if k in ("car_mean", "car_min", "latent_fd_mean")}
-                                      for m, r in report["methods"].items()}
+        if (
+            not unlabelled
+            and set(options) == {"model", "random_state", *(("epochs",) if quick else ())}
+            and options["model"] == _default_model()
+        ):
+            fitted[(data, options["model"])] = (syn, split, t_fit)  # the default model: the benchmark reuses it
+        report = evaluate_artifact(
+            syn, raw, out_dir=out / name, methods=_methods(), random_state=0, n=100 if quick else None
+        )
+        syn.metrics_["evaluation"] = {
+            m: {k: v for k, v in r.items() if k in ("car_mean", "car_min", "latent_fd_mean")}
+            for m, r in report["methods"].items()
+        }
         syn.save(out / name / "model")
         timings[name] = {"fit_seconds": round(t_fit, 2), "total_seconds": round(time.perf_counter() - t0, 2)}
         report["timings"] = timings[name]
@@ -87,8 +99,20 @@ def run_demo(out: Path, *, force: bool = False, quick: bool = False, train_fn=No
     summary = {"runs": rows, "seconds": round(time.perf_counter() - started, 1), "quick": quick}
     full = {"summary": summary, **reports, "benchmark": bench}
     (out / "report.json").write_text(json.dumps(full, indent=2, default=str))
-    md = ["# latentsynth demo", "", "```", _table(rows), "```", "", "## identity baseline vs the default model", "",
-          "```", bench_text, "```", ""]
+    md = [
+        "# latentsynth demo",
+        "",
+        "```",
+        _table(rows),
+        "```",
+        "",
+        "## identity baseline vs the default model",
+        "",
+        "```",
+        bench_text,
+        "```",
+        "",
+    ]
     md += [report_markdown(r, title=name).replace("# ", "## ", 1) for name, r in reports.items()]
     (out / "report.md").write_text("\n".join(md))
     log("")
@@ -96,8 +120,10 @@ def run_demo(out: Path, *, force: bool = False, quick: bool = False, train_fn=No
     log("")
     log(bench_text)
     log("")
-    log(f"wrote {out}/report.json, {out}/report.md; per run: model/ (artifact), samples_*.csv|png, "
-        f"kde.png, latent_scatter.png, dendrogram.png — {summary['seconds']:.0f} s in all")
+    log(
+        f"wrote {out}/report.json, {out}/report.md; per run: model/ (artifact), samples_*.csv|png, "
+        f"kde.png, latent_scatter.png, dendrogram.png — {summary['seconds']:.0f} s in all"
+    )
     return full
 
 
@@ -108,32 +134,57 @@ def demo_benchmark(fitted: dict, *, quick: bool = False) -> dict:
     from latentsynth.benchmark_report import verdict
 
     default = _default_model()
-    spec = BenchmarkSpec(datasets=BENCHMARK_DATA, models=("identity", default), methods=("random",), seeds=(0,),
-                         test_size=HOLDOUT, n=100 if quick else None, options={"epochs": 3} if quick else {})
+    spec = BenchmarkSpec(
+        datasets=BENCHMARK_DATA,
+        models=("identity", default),
+        methods=("random",),
+        seeds=(0,),
+        test_size=HOLDOUT,
+        n=100 if quick else None,
+        options={"epochs": 3} if quick else {},
+    )
     runs = []
     for dataset in spec.datasets:
         raw, trtr = load_embedded(dataset), None
         for model in spec.models:
-            run = fit_and_score(dataset, raw, model=model, seed=0, spec=spec, trtr=trtr,
-                                fitted=fitted.get((dataset, model)))
-            trtr = {"accuracy": run["methods"]["random"]["trtr_accuracy"],
-                    "macro_f1": run["methods"]["random"]["trtr_f1"]}
+            run = fit_and_score(
+                dataset, raw, model=model, seed=0, spec=spec, trtr=trtr, fitted=fitted.get((dataset, model))
+            )
+            trtr = {
+                "accuracy": run["methods"]["random"]["trtr_accuracy"],
+                "macro_f1": run["methods"]["random"]["trtr_f1"],
+            }
             runs.append(run)
     summary = summarise(runs)
-    return {"default_model": default, "runs": [{k: v for k, v in r.items() if k != "config"} for r in runs],
-            "summary": summary, "verdict": verdict(summary, model=default)}
+    return {
+        "default_model": default,
+        "runs": [{k: v for k, v in r.items() if k != "config"} for r in runs],
+        "summary": summary,
+        "verdict": verdict(summary, model=default),
+    }
 
 
 def benchmark_text(bench: dict) -> str:
     """The comparison as a plain-text table (one row per data set × model) and a verdict line."""
     from synth.metrics.quality import SDMETRICS_MISSING
+
     cols = ["data", "model", "latent", "quality", "tstr_accuracy", "trtr_accuracy", "car", "dcr_ratio", "fit_s"]
     rows = []
     for run in bench["runs"]:
         m = run["methods"]["random"]
-        rows.append({"data": run["dataset"], "model": run["model"], "latent": str(run["latent_dim"]),
-                     "quality": m["quality"], "tstr_accuracy": m["tstr_accuracy"], "trtr_accuracy": m["trtr_accuracy"],
-                     "car": m["car"], "dcr_ratio": m["dcr_ratio"], "fit_s": f"{run['fit_seconds']:.1f}"})
+        rows.append(
+            {
+                "data": run["dataset"],
+                "model": run["model"],
+                "latent": str(run["latent_dim"]),
+                "quality": m["quality"],
+                "tstr_accuracy": m["tstr_accuracy"],
+                "trtr_accuracy": m["trtr_accuracy"],
+                "car": m["car"],
+                "dcr_ratio": m["dcr_ratio"],
+                "fit_s": f"{run['fit_seconds']:.1f}",
+            }
+        )
     fmt = lambda v: "–" if v is None else (f"{v:.3f}" if isinstance(v, float) else str(v))  # noqa: E731
     widths = {c: max(len(c), *(len(fmt(r[c])) for r in rows)) for c in cols}
     lines = ["  ".join(c.ljust(widths[c]) for c in cols)]
@@ -149,9 +200,11 @@ def benchmark_text(bench: dict) -> str:
 
 def _default_model() -> str:
     from synth.config import SynthConfig
+
     return SynthConfig().model
 
 
 def _methods():
     from synth.generate import METHODS
+
     return list(METHODS)

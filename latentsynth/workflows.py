@@ -1,5 +1,6 @@
 """The jobs behind the CLI and the demo: train from a data source (with a recorded
 hold-out split), evaluate an artifact on the rows it never saw, write samples."""
+
 from __future__ import annotations
 
 import json
@@ -20,7 +21,7 @@ from synth.synthesizer import LatentSynthesizer
 @dataclass
 class FitInputs:
     X: pd.DataFrame | np.ndarray
-    y: object                       # column name, labels, or None
+    y: object  # column name, labels, or None
     true_labels: np.ndarray | None  # kept for ARI when fitting unlabelled
 
 
@@ -28,8 +29,7 @@ def fit_inputs(raw: RawData, *, unlabelled: bool = False) -> FitInputs:
     """What ``LatentSynthesizer.fit`` takes; ``unlabelled`` hides the labels from it."""
     if raw.kind == "tabular":
         if unlabelled and raw.label_column is not None:
-            return FitInputs(raw.data.drop(columns=[raw.label_column]), None,
-                             raw.data[raw.label_column].to_numpy())
+            return FitInputs(raw.data.drop(columns=[raw.label_column]), None, raw.data[raw.label_column].to_numpy())
         return FitInputs(raw.data, raw.label_column, None)
     if unlabelled:
         return FitInputs(raw.data, None, raw.labels)
@@ -37,14 +37,24 @@ def fit_inputs(raw: RawData, *, unlabelled: bool = False) -> FitInputs:
 
 
 def source_kind(model: str) -> str | None:
-    """"record" when the model takes 2-D records only (array files are then read as records)."""
+    """ "record" when the model takes 2-D records only (array files are then read as records)."""
     from synth.models import get_model_kind
+
     return "record" if get_model_kind(model).data_kinds == ("record",) else None
 
 
-def train_source(source: str, *, label: str | None = None, unlabelled: bool = False, holdout: float = 0.2,
-                 options: dict | None = None, train_fn=None, callbacks=(), raw: RawData | None = None,
-                 load_options: dict | None = None) -> tuple[LatentSynthesizer, dict]:
+def train_source(
+    source: str,
+    *,
+    label: str | None = None,
+    unlabelled: bool = False,
+    holdout: float = 0.2,
+    options: dict | None = None,
+    train_fn=None,
+    callbacks=(),
+    raw: RawData | None = None,
+    load_options: dict | None = None,
+) -> tuple[LatentSynthesizer, dict]:
     """Fit on a data source minus a seeded hold-out. Returns (synthesizer, split record).
     ``load_options`` (root, download, image_size, split) go to ``load_source`` and are recorded
     so that ``evaluate`` reads the same data back."""
@@ -56,8 +66,15 @@ def train_source(source: str, *, label: str | None = None, unlabelled: bool = Fa
         load["kind"] = kind
     raw = raw or load_source(source, label=label, download=bool((load_options or {}).get("download")), **load)
     seed = options.get("random_state", 0)
-    split = {"source": source, "label": label, "unlabelled": unlabelled, "holdout": holdout,
-             "seed": seed, "fingerprint": fingerprint(raw), "load": load}
+    split = {
+        "source": source,
+        "label": label,
+        "unlabelled": unlabelled,
+        "holdout": holdout,
+        "seed": seed,
+        "fingerprint": fingerprint(raw),
+        "load": load,
+    }
     train = raw
     if holdout > 0:
         train, _ = holdout_split(raw, test_size=holdout, seed=seed if seed is not None else 0)
@@ -70,11 +87,15 @@ def train_source(source: str, *, label: str | None = None, unlabelled: bool = Fa
 def real_data_for(syn: LatentSynthesizer, raw: RawData, split: dict) -> tuple[RealData, np.ndarray | None]:
     """The (train, test) real data of an artifact's recorded split, cleaned like training."""
     if split.get("fingerprint") != fingerprint(raw):
-        raise DataError(f"the data given is not the data this model was trained on "
-                        f"(fingerprint {fingerprint(raw)} vs {split.get('fingerprint')})")
+        raise DataError(
+            f"the data given is not the data this model was trained on "
+            f"(fingerprint {fingerprint(raw)} vs {split.get('fingerprint')})"
+        )
     if not split.get("holdout"):
-        raise ConfigError("this model was trained on every row (no hold-out), so utility and privacy cannot be "
-                          "measured on unseen rows; retrain with --holdout 0.2")
+        raise ConfigError(
+            "this model was trained on every row (no hold-out), so utility and privacy cannot be "
+            "measured on unseen rows; retrain with --holdout 0.2"
+        )
     train, test = holdout_split(raw, test_size=split["holdout"], seed=split["seed"] if split["seed"] is not None else 0)
     cfg = syn.config_
     options = CleaningOptions(cfg.na_tokens, cfg.missing, cfg.outlier_z, cfg.clip, drop_columns=cfg.drop_columns)
@@ -83,9 +104,13 @@ def real_data_for(syn: LatentSynthesizer, raw: RawData, split: dict) -> tuple[Re
         inputs = fit_inputs(part, unlabelled=split.get("unlabelled", False))
         if raw.kind == "tabular":
             label_col = raw.label_column
-            frame, y, _ = clean_table(part.data, label=label_col,
-                                      options=CleaningOptions(options.na_tokens, options.missing, z_filter,
-                                                              options.clip, drop_columns=options.drop_columns))
+            frame, y, _ = clean_table(
+                part.data,
+                label=label_col,
+                options=CleaningOptions(
+                    options.na_tokens, options.missing, z_filter, options.clip, drop_columns=options.drop_columns
+                ),
+            )
             parts.append((frame, None if y is None else y.to_numpy()))
         else:
             parts.append((inputs.X, part.labels))
@@ -96,14 +121,23 @@ def real_data_for(syn: LatentSynthesizer, raw: RawData, split: dict) -> tuple[Re
     return RealData(X_train, y_train, X_test, y_test), None
 
 
-def evaluate_artifact(syn: LatentSynthesizer, raw: RawData, *, out_dir: str | Path | None, methods, n=None,
-                      random_state: int = 0, gate: bool = True) -> dict:
+def evaluate_artifact(
+    syn: LatentSynthesizer,
+    raw: RawData,
+    *,
+    out_dir: str | Path | None,
+    methods,
+    n=None,
+    random_state: int = 0,
+    gate: bool = True,
+) -> dict:
     split = syn.metrics_.get("split")
     if not split:
         raise ArtifactError("this artifact records no training split; it was not trained by `latentsynth train`")
     real, true = real_data_for(syn, raw, split)
-    return evaluate(syn, real, methods=methods, n=n, random_state=random_state, gate=gate, out_dir=out_dir,
-                    y_true_clusters=true)
+    return evaluate(
+        syn, real, methods=methods, n=n, random_state=random_state, gate=gate, out_dir=out_dir, y_true_clusters=true
+    )
 
 
 def write_samples(syn: LatentSynthesizer, samples, path: Path, fmt: str, *, force: bool = False) -> None:

@@ -12,6 +12,7 @@ a worker thread, and the batches that wait for it meanwhile are merged into
 the next decode (up to ``max_batch_size`` requests) — batches grow with the
 load, as in Triton's dynamic batcher. ``max_batch_size=1`` turns both off.
 """
+
 from __future__ import annotations
 
 import asyncio
@@ -72,8 +73,11 @@ class DecodeLane:
 
     def _take(self):
         model, taken, size = self._waiting[0][0], [], 0
-        while (self._waiting and self._waiting[0][0] is model
-               and (not taken or size + len(self._waiting[0][1]) <= self._max)):
+        while (
+            self._waiting
+            and self._waiting[0][0] is model
+            and (not taken or size + len(self._waiting[0][1]) <= self._max)
+        ):
             group = self._waiting.pop(0)
             taken.append(group)
             size += len(group[1])
@@ -83,7 +87,7 @@ class DecodeLane:
         while self._waiting:
             model, taken = self._take()
             calls, futures = [], []
-            for _, group_calls, group_futures in taken:   # drop calls whose request was cancelled
+            for _, group_calls, group_futures in taken:  # drop calls whose request was cancelled
                 for call, future in zip(group_calls, group_futures):
                     if not future.cancelled():
                         calls.append(call)
@@ -93,7 +97,7 @@ class DecodeLane:
             self._on_batch(len(calls))
             try:
                 results = await asyncio.to_thread(self._run_calls, model, calls)
-            except Exception as exc:   # noqa: BLE001 — handed to each request, as @serve.batch does
+            except Exception as exc:  # noqa: BLE001 — handed to each request, as @serve.batch does
                 for future in futures:
                     if not future.done():
                         future.set_exception(exc)
@@ -141,7 +145,7 @@ class Generator:
     async def _generate_batch(self, calls: list[GenerateCall]) -> list[asyncio.Future | Failure]:
         """Hands the batch to its model's lane and returns at once (one future per call), so
         Serve's next batch can join the lane while this one decodes."""
-        model = await self._model()   # Serve splits batches by model id: one model per batch
+        model = await self._model()  # Serve splits batches by model id: one model per batch
         if isinstance(model, Failure):
             return [model] * len(calls)
         lane = self._lanes.get(model.name)

@@ -5,6 +5,7 @@ no leading dot, no ``..``); its directory, once symlinks are resolved, must
 still be a direct child of the models directory. Anything else is treated
 as "no such model" — the server never says which rule a probe broke.
 """
+
 from __future__ import annotations
 
 import json
@@ -49,8 +50,19 @@ def model_summary(root: Path, name: str) -> dict | None:
     try:
         meta = json.loads((path / MODEL_JSON).read_text())
         clusters = meta["clusters"]
-        return {"name": name, "model": str(meta["model"]), "data_kind": str(meta["data_kind"]),
-                "clusters": [str(c) for c in clusters["names"]], "partition": str(clusters.get("partition", ""))}
+        return {
+            "name": name,
+            "model": str(meta["model"]),
+            "data_kind": str(meta["data_kind"]),
+            "clusters": [str(c) for c in clusters["names"]],
+            "partition": str(clusters.get("partition", "")),
+        }
     except (OSError, ValueError, KeyError, TypeError):
-        return {"name": name, "model": "unknown", "data_kind": "unknown", "clusters": [], "partition": "",
-                "error": "model.json is unreadable"}
+        return {
+            "name": name,
+            "model": "unknown",
+            "data_kind": "unknown",
+            "clusters": [],
+            "partition": "",
+            "error": "model.json is unreadable",
+        }

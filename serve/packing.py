@@ -12,6 +12,7 @@ offset 0 next to zeros and at other aligned offsets among random rows. Each
 request then starts at an aligned offset and stays within one chunk; a model
 that fails the probe is decoded one request at a time.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -29,13 +30,14 @@ ALIGNMENTS = (8, 16, 32, 64, 128)
 
 
 @torch.no_grad()
-def row_alignment(syn: LatentSynthesizer, *, chunk: int = DECODE_CHUNK, candidates=ALIGNMENTS,
-                  seed: int = 0) -> int | None:
+def row_alignment(
+    syn: LatentSynthesizer, *, chunk: int = DECODE_CHUNK, candidates=ALIGNMENTS, seed: int = 0
+) -> int | None:
     """Smallest alignment A (dividing ``chunk``) at which the decoder is row-independent, or None."""
     d = syn.network_.latent_dim
     rng = np.random.default_rng(seed)
     means, chols = syn.gaussians_.means_, syn.gaussians_.cholesky_
-    k = rng.integers(0, len(means), size=chunk)   # realistic latents: draws from the clusters
+    k = rng.integers(0, len(means), size=chunk)  # realistic latents: draws from the clusters
     noise = means[k] + np.einsum("nij,nj->ni", chols[k], rng.standard_normal((chunk, d)))
     other = means[k[::-1]] + np.einsum("nij,nj->ni", chols[k[::-1]], rng.standard_normal((chunk, d)))
 
@@ -53,8 +55,8 @@ def row_alignment(syn: LatentSynthesizer, *, chunk: int = DECODE_CHUNK, candidat
         ok = True
         for offset in sorted({align, chunk // 2 - chunk // 2 % align, chunk - align}):
             mixed = other.copy()
-            mixed[offset:offset + align] = noise[:align]
-            if not np.array_equal(decode(mixed)[offset:offset + align], reference):
+            mixed[offset : offset + align] = noise[:align]
+            if not np.array_equal(decode(mixed)[offset : offset + align], reference):
                 ok = False
                 break
         if ok:
@@ -82,8 +84,9 @@ def pack(sizes: list[int], *, chunk: int, align: int) -> tuple[list[list[tuple[i
     return chunks, alone
 
 
-def decode_many(syn: LatentSynthesizer, latents: list[np.ndarray], *, align: int | None,
-                codes: list[np.ndarray] | None = None):
+def decode_many(
+    syn: LatentSynthesizer, latents: list[np.ndarray], *, align: int | None, codes: list[np.ndarray] | None = None
+):
     """``syn.decode_codes`` of each (n_i, d) array with its cluster codes (n_i,), the same values
     it gives one at a time (codes default to 0: only a conditional GAN reads them)."""
     out = [None] * len(latents)
@@ -97,19 +100,19 @@ def decode_many(syn: LatentSynthesizer, latents: list[np.ndarray], *, align: int
     for members in chunks:
         block, block_codes = np.zeros((DECODE_CHUNK, d)), np.zeros(DECODE_CHUNK, np.int64)
         for i, offset in members:
-            block[offset:offset + len(latents[i])] = latents[i]
-            block_codes[offset:offset + len(latents[i])] = codes[i]
+            block[offset : offset + len(latents[i])] = latents[i]
+            block_codes[offset : offset + len(latents[i])] = codes[i]
         decoded = syn.decode_codes(block, block_codes)
         for i, offset in members:
             rows = slice(offset, offset + len(latents[i]))
-            out[i] = (decoded.iloc[rows].reset_index(drop=True) if isinstance(decoded, pd.DataFrame)
-                      else decoded[rows])
+            out[i] = decoded.iloc[rows].reset_index(drop=True) if isinstance(decoded, pd.DataFrame) else decoded[rows]
     return out
 
 
 @dataclass
 class LoadedModel:
     """A model as a generator replica keeps it: the synthesizer and its probed alignment."""
+
     name: str
     syn: LatentSynthesizer
     align: int | None
@@ -122,25 +125,49 @@ def generate_many(model: LoadedModel, calls: list[GenerateCall]) -> list[Payload
     draws: list[LatentDraw | Failure] = []
     for call in calls:
         if call.format not in formats_for(syn.data_kind_):
-            draws.append(Failure(422, f"format {call.format!r} is not available for a {syn.data_kind_} model; "
-                                      f"choose one of {list(formats_for(syn.data_kind_))}", "format",
-                                 "unsupported_format"))
+            draws.append(
+                Failure(
+                    422,
+                    f"format {call.format!r} is not available for a {syn.data_kind_} model; "
+                    f"choose one of {list(formats_for(syn.data_kind_))}",
+                    "format",
+                    "unsupported_format",
+                )
+            )
             continue
         try:
-            draws.append(syn.draw_latents(call.n, cluster=call.cluster, method=call.method, random_state=call.seed,
-                                          accept_reject=call.accept_reject, back_project=call.back_project,
-                                          q=call.q, **call.method_options))
+            draws.append(
+                syn.draw_latents(
+                    call.n,
+                    cluster=call.cluster,
+                    method=call.method,
+                    random_state=call.seed,
+                    accept_reject=call.accept_reject,
+                    back_project=call.back_project,
+                    q=call.q,
+                    **call.method_options,
+                )
+            )
         except LatentSynthError as exc:
             draws.append(failure_from(exc, model=model.name))
     ok = [i for i, d in enumerate(draws) if isinstance(d, LatentDraw)]
-    decoded = dict(zip(ok, decode_many(syn, [draws[i].latents for i in ok], align=model.align,
-                                       codes=[draws[i].codes for i in ok])))
+    decoded = dict(
+        zip(ok, decode_many(syn, [draws[i].latents for i in ok], align=model.align, codes=[draws[i].codes for i in ok]))
+    )
     results: list[Payload | Failure] = []
     for i, (call, drawn) in enumerate(zip(calls, draws)):
         if isinstance(drawn, Failure):
             results.append(drawn)
             continue
         samples = Samples(decoded[i], drawn.labels, drawn.latents, drawn.provenance, drawn.stats)
-        results.append(encode_samples(samples, data_kind=syn.data_kind_, label_name=syn.label_name_,
-                                      model=model.name, fmt=call.format, png_scale=syn.transformer_.transform))
+        results.append(
+            encode_samples(
+                samples,
+                data_kind=syn.data_kind_,
+                label_name=syn.label_name_,
+                model=model.name,
+                fmt=call.format,
+                png_scale=syn.transformer_.transform,
+            )
+        )
     return results

@@ -6,6 +6,7 @@ Python's ``json`` (shortest repr, round-trips exactly); csv is the same text
 as ``latentsynth generate --format csv``; the npz zip carries a fixed
 timestamp so equal arrays give equal bytes.
 """
+
 from __future__ import annotations
 
 import io
@@ -19,8 +20,12 @@ from serve.protocol import Failure, Payload
 from synth.plots import image_grid_png
 
 TABLE_FORMATS, IMAGE_FORMATS = ("json", "csv"), ("json", "png", "npz")
-MEDIA_TYPES = {"json": "application/json", "csv": "text/csv; charset=utf-8", "png": "image/png",
-               "npz": "application/octet-stream"}
+MEDIA_TYPES = {
+    "json": "application/json",
+    "csv": "text/csv; charset=utf-8",
+    "png": "image/png",
+    "npz": "application/octet-stream",
+}
 
 
 def formats_for(data_kind: str) -> tuple[str, ...]:
@@ -29,18 +34,35 @@ def formats_for(data_kind: str) -> tuple[str, ...]:
 
 def provenance_records(provenance: pd.DataFrame) -> list[dict]:
     """One JSON-ready dict per sample: cluster, method, seed, d2, in_region, accepted, back_projected."""
-    return [{"cluster": str(c), "method": str(m), "seed": int(s), "d2": float(d), "in_region": bool(r),
-             "accepted": bool(a), "back_projected": bool(b)}
-            for c, m, s, d, r, a, b in zip(provenance["cluster"], provenance["method"], provenance["seed"],
-                                           provenance["d2"], provenance["in_region"], provenance["accepted"],
-                                           provenance["back_projected"])]
+    return [
+        {
+            "cluster": str(c),
+            "method": str(m),
+            "seed": int(s),
+            "d2": float(d),
+            "in_region": bool(r),
+            "accepted": bool(a),
+            "back_projected": bool(b),
+        }
+        for c, m, s, d, r, a, b in zip(
+            provenance["cluster"],
+            provenance["method"],
+            provenance["seed"],
+            provenance["d2"],
+            provenance["in_region"],
+            provenance["accepted"],
+            provenance["back_projected"],
+        )
+    ]
 
 
 def summary_header(*, model: str, method: str, seed: int, n: int, stats: dict) -> dict[str, str]:
     """Provenance of a csv/png body, which has no room for it: one compact JSON header."""
     summary = {"model": model, "n": n, "method": method, "seed": seed, "stats": stats}
-    return {"X-Latentsynth-Provenance": json.dumps(summary, separators=(",", ":"), ensure_ascii=True),
-            "X-Latentsynth-Seed": str(seed)}
+    return {
+        "X-Latentsynth-Provenance": json.dumps(summary, separators=(",", ":"), ensure_ascii=True),
+        "X-Latentsynth-Seed": str(seed),
+    }
 
 
 def npz_bytes(arrays: dict[str, np.ndarray]) -> bytes:
@@ -58,13 +80,18 @@ def _json(obj) -> bytes:
     return json.dumps(obj, separators=(",", ":"), allow_nan=False, ensure_ascii=False).encode()
 
 
-def encode_samples(samples, *, data_kind: str, label_name: str | None, model: str, fmt: str,
-                   png_scale=None) -> Payload | Failure:
+def encode_samples(
+    samples, *, data_kind: str, label_name: str | None, model: str, fmt: str, png_scale=None
+) -> Payload | Failure:
     """``samples``: a ``synth.synthesizer.Samples``. ``png_scale``: images (n, C, H, W) → [0, 1]
     (the model's ``transformer_.transform``), needed for png only."""
     if fmt not in formats_for(data_kind):
-        return Failure(422, f"format {fmt!r} is not available for a {data_kind} model; "
-                            f"choose one of {list(formats_for(data_kind))}", "format", "unsupported_format")
+        return Failure(
+            422,
+            f"format {fmt!r} is not available for a {data_kind} model; choose one of {list(formats_for(data_kind))}",
+            "format",
+            "unsupported_format",
+        )
     prov = samples.provenance
     method, seed, n = str(prov["method"].iloc[0]), int(prov["seed"].iloc[0]), len(prov)
     labels = [str(v) for v in samples.labels]
@@ -75,13 +102,31 @@ def encode_samples(samples, *, data_kind: str, label_name: str | None, model: st
             return Payload(frame.to_csv(index=False).encode(), MEDIA_TYPES["csv"], headers)
         return Payload(image_grid_png(png_scale(samples.data), labels=samples.labels), MEDIA_TYPES["png"], headers)
     if fmt == "npz":
-        arrays = {"images": samples.data, "labels": np.array(labels), "latents": samples.latents,
-                  **{f"provenance_{c}": (prov[c].to_numpy(dtype=str) if prov[c].dtype == object or c in
-                                         ("cluster", "method") else prov[c].to_numpy()) for c in prov.columns}}
+        arrays = {
+            "images": samples.data,
+            "labels": np.array(labels),
+            "latents": samples.latents,
+            **{
+                f"provenance_{c}": (
+                    prov[c].to_numpy(dtype=str)
+                    if prov[c].dtype == object or c in ("cluster", "method")
+                    else prov[c].to_numpy()
+                )
+                for c in prov.columns
+            },
+        }
         headers = summary_header(model=model, method=method, seed=seed, n=n, stats=samples.stats)
         return Payload(npz_bytes(arrays), MEDIA_TYPES["npz"], headers)
-    body = {"model": model, "data_kind": data_kind, "n": n, "method": method, "seed": seed, "labels": labels,
-            "provenance": provenance_records(prov), "stats": samples.stats}
+    body = {
+        "model": model,
+        "data_kind": data_kind,
+        "n": n,
+        "method": method,
+        "seed": seed,
+        "labels": labels,
+        "provenance": provenance_records(prov),
+        "stats": samples.stats,
+    }
     if data_kind == "tabular":
         split = samples.data.to_dict(orient="split")
         body.update(columns=[str(c) for c in split["columns"]], rows=split["data"])
@@ -90,5 +135,6 @@ def encode_samples(samples, *, data_kind: str, label_name: str | None, model: st
     try:
         return Payload(_json(body), MEDIA_TYPES["json"])
     except ValueError:  # NaN/inf: a diverged model, not something the caller asked for
-        return Failure(422, f"model {model!r} produced non-finite values; it cannot be served as JSON",
-                       None, "generation_error")
+        return Failure(
+            422, f"model {model!r} produced non-finite values; it cannot be served as JSON", None, "generation_error"
+        )

@@ -5,17 +5,26 @@ one bad request would fail the whole batch, and a pickled exception crossing
 actors loses its type. They return a ``Failure`` (status + field + message)
 that the ingress turns into a 4xx JSON body, or a ``Payload`` ready to send.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from synth.errors import (ArtifactError, ConfigError, DataError, GenerationError, LatentSynthError,
-                          UnknownClusterError, UnknownMethodError)
+from synth.errors import (
+    ArtifactError,
+    ConfigError,
+    DataError,
+    GenerationError,
+    LatentSynthError,
+    UnknownClusterError,
+    UnknownMethodError,
+)
 
 
 @dataclass(frozen=True)
 class GenerateCall:
     """One generate request, as the generator deployment receives it."""
+
     n: int
     cluster: str | None = None
     method: str = "random"
@@ -30,6 +39,7 @@ class GenerateCall:
 @dataclass(frozen=True)
 class Payload:
     """A response body ready to send."""
+
     body: bytes
     media_type: str
     headers: dict[str, str] = field(default_factory=dict)
@@ -38,6 +48,7 @@ class Payload:
 @dataclass(frozen=True)
 class Failure:
     """A request that cannot be served. ``field`` names the request field at fault (or None)."""
+
     status: int
     detail: str
     field: str | None = None

@@ -3,6 +3,7 @@
 Field constraints live here so FastAPI rejects bad input with a 422 that
 names the field before any deployment is called.
 """
+
 from __future__ import annotations
 
 from typing import Literal
@@ -15,11 +16,12 @@ from synth.generate import METHODS
 
 Method = Literal[METHODS]  # type: ignore[valid-type]
 Format = Literal["json", "csv", "png", "npz"]
-SEED_MAX = 2 ** 63 - 1
+SEED_MAX = 2**63 - 1
 
 
 class MethodOptionsBody(BaseModel):
     """Per-method knobs (synth.generate.MethodOptions); every one optional."""
+
     model_config = ConfigDict(extra="forbid")
 
     truncation: float | None = Field(None, gt=0, le=1e6, description="random: max ‖ε‖")
@@ -37,11 +39,13 @@ class MethodOptionsBody(BaseModel):
 
 class GenerateBody(BaseModel):
     """POST /v1/models/{name}/generate. ``n`` is also capped by the server's ``max_n``."""
+
     model_config = ConfigDict(extra="forbid")
 
     n: int = Field(..., ge=1, le=MAX_N_CEILING, description="number of samples")
-    cluster: str | None = Field(None, max_length=256,
-                                description="cluster name; omitted: n is spread over clusters by size")
+    cluster: str | None = Field(
+        None, max_length=256, description="cluster name; omitted: n is spread over clusters by size"
+    )
     method: Method = "random"
     seed: int | None = Field(None, ge=0, le=SEED_MAX, description="omitted: the server draws one and reports it")
     accept_reject: bool = Field(False, description="keep only samples inside the χ² region")
@@ -53,13 +57,15 @@ class GenerateBody(BaseModel):
 
 class FidBody(BaseModel):
     """POST /v1/fid: FID of ``n`` samples of an image model against cached reference statistics."""
+
     model_config = ConfigDict(extra="forbid")
 
     model: str = Field(..., pattern=NAME_PATTERN, description="image model name")
     n: int = Field(..., ge=2, le=1_000_000, description="generated images (also capped by the server)")
     seed: int = Field(0, ge=0, le=SEED_MAX)
-    reference: str = Field("fid_reference", pattern=NAME_PATTERN,
-                           description="reference statistics: <models_dir>/<model>/<reference>.npz")
+    reference: str = Field(
+        "fid_reference", pattern=NAME_PATTERN, description="reference statistics: <models_dir>/<model>/<reference>.npz"
+    )
     batch_size: int = Field(200, ge=1, le=4096)
 
 
@@ -115,6 +121,7 @@ class ProvenanceRow(BaseModel):
 class GenerateResult(BaseModel):
     """format=json. Tables: ``columns`` + ``rows`` (one list per row, original units);
     images: ``shape`` + ``images`` (nested lists N×C×H×W)."""
+
     model: str
     data_kind: str
     n: int
@@ -141,6 +148,7 @@ class FidResult(BaseModel):
 
 class Problem(BaseModel):
     """Every non-422 error: what went wrong, in words a user can act on."""
+
     detail: str
 
 
@@ -152,4 +160,5 @@ class ErrorItem(BaseModel):
 
 class ValidationProblem(BaseModel):
     """422: each item names the offending field in ``loc`` (e.g. ["body", "n"])."""
+
     detail: list[ErrorItem]

@@ -1,4 +1,5 @@
 """latentsynth's engine: data, models, training, latent generators, metrics, artifacts."""
+
 from importlib import metadata as _metadata
 
 try:

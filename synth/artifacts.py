@@ -5,6 +5,7 @@ never leaves half an artifact and an existing one is only replaced when the
 caller says so. Read back with ``torch.load(weights_only=True)`` and
 ``np.load(allow_pickle=False)``: loading never unpickles anything.
 """
+
 from __future__ import annotations
 
 import json
@@ -23,22 +24,30 @@ FORMAT_VERSION = 1
 MODEL_JSON, WEIGHTS, CLUSTERS, HISTORY = "model.json", "weights.pt", "clusters.npz", "history.csv"
 
 
-def write_artifact(path: str | Path, *, meta: dict, weights: dict, arrays: dict[str, np.ndarray],
-                   extra_files: dict[str, bytes] | None = None, overwrite: bool = False) -> Path:
+def write_artifact(
+    path: str | Path,
+    *,
+    meta: dict,
+    weights: dict,
+    arrays: dict[str, np.ndarray],
+    extra_files: dict[str, bytes] | None = None,
+    overwrite: bool = False,
+) -> Path:
     """Atomically write an artifact directory. ``weights``: {module name: state_dict}."""
     path = Path(path)
     if path.exists() and not path.is_dir():
         raise ArtifactError(f"{path} exists and is not a directory")
     if path.exists() and any(path.iterdir()) and not overwrite:
-        raise ArtifactError(f"{path} already exists and is not empty; choose another directory "
-                            "or pass overwrite=True (--force on the command line)")
+        raise ArtifactError(
+            f"{path} already exists and is not empty; choose another directory "
+            "or pass overwrite=True (--force on the command line)"
+        )
     path.parent.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix=f".{path.name}.", dir=path.parent))
     try:
         meta = {"format": FORMAT, "format_version": FORMAT_VERSION, **meta}
         (staging / MODEL_JSON).write_text(json.dumps(meta, indent=2, default=_json_default))
-        torch.save({k: {n: t.detach().cpu() for n, t in sd.items()} for k, sd in weights.items()},
-                   staging / WEIGHTS)
+        torch.save({k: {n: t.detach().cpu() for n, t in sd.items()} for k, sd in weights.items()}, staging / WEIGHTS)
         np.savez(staging / CLUSTERS, **arrays)
         for name, data in (extra_files or {}).items():
             (staging / name).write_bytes(data)
@@ -70,8 +79,10 @@ def read_artifact(path: str | Path) -> tuple[dict, dict, dict[str, np.ndarray]]:
     if not isinstance(meta, dict) or meta.get("format") != FORMAT:
         raise ArtifactError(f"{path} holds a model.json that is not a latentsynth artifact")
     if meta.get("format_version") != FORMAT_VERSION:
-        raise ArtifactError(f"{path} has artifact format version {meta.get('format_version')!r}; "
-                            f"this latentsynth reads version {FORMAT_VERSION}")
+        raise ArtifactError(
+            f"{path} has artifact format version {meta.get('format_version')!r}; "
+            f"this latentsynth reads version {FORMAT_VERSION}"
+        )
     try:
         weights = torch.load(path / WEIGHTS, map_location="cpu", weights_only=True)
     except Exception as exc:  # torch raises many types for corrupt or foreign files

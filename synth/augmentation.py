@@ -16,6 +16,7 @@ mean ± sample std (ddof = 1) over the folds, as seed 003's table
 (75.60 % ± 3.44 → 84.40 % ± 3.21 on GC-IMS). Features are the model-space
 arrays (cropped, log-scaled, min-max: the synthesizer's own preprocessing).
 """
+
 from __future__ import annotations
 
 import numpy as np
@@ -30,9 +31,12 @@ def pca_forest(n_features: int, n_train: int, *, components: int = 22, trees: in
     from sklearn.decomposition import PCA
     from sklearn.ensemble import RandomForestClassifier
     from sklearn.pipeline import make_pipeline
+
     k = max(1, min(components, n_features, n_train - 1))
-    return make_pipeline(PCA(n_components=k, random_state=random_state),
-                         RandomForestClassifier(n_estimators=trees, random_state=random_state, n_jobs=1))
+    return make_pipeline(
+        PCA(n_components=k, random_state=random_state),
+        RandomForestClassifier(n_estimators=trees, random_state=random_state, n_jobs=1),
+    )
 
 
 def _accuracy(X_fit, y_fit, X_test, y_test, **classifier) -> float:
@@ -40,8 +44,19 @@ def _accuracy(X_fit, y_fit, X_test, y_test, **classifier) -> float:
     return float(np.mean(model.fit(X_fit, y_fit).predict(X_test) == y_test))
 
 
-def augmentation_experiment(X, y, *, options: dict, folds: int = 5, ratio: float = 1.0, method: str = "random",
-                            components: int = 22, trees: int = 200, random_state: int = 0, log=None) -> dict:
+def augmentation_experiment(
+    X,
+    y,
+    *,
+    options: dict,
+    folds: int = 5,
+    ratio: float = 1.0,
+    method: str = "random",
+    components: int = 22,
+    trees: int = 200,
+    random_state: int = 0,
+    log=None,
+) -> dict:
     """X: (N, C, H, W) images or (N, H, W) records; y: (N,) labels; ``options``: LatentSynthesizer
     keyword arguments (model, epochs, …). Returns {"rows": {name: {mean, std, per_fold}}, "settings"}."""
     from sklearn.model_selection import StratifiedKFold
@@ -60,39 +75,61 @@ def augmentation_experiment(X, y, *, options: dict, folds: int = 5, ratio: float
     scores = {row: [] for row in ROWS}
     for fold, (train, test) in enumerate(splitter.split(np.zeros(len(y)), y.astype(str))):
         syn = LatentSynthesizer(**{**options, "random_state": random_state + fold}).fit(X[train], y[train])
-        features = lambda A: syn.transformer_.transform(A).reshape(len(A), -1).astype(np.float64)  # noqa: E731
+
+        def features(A, syn=syn):
+            return syn.transformer_.transform(A).reshape(len(A), -1).astype(np.float64)
+
         X_real, y_real = features(X[train]), y[train].astype(str)
         X_test, y_test = features(X[test]), y[test].astype(str)
-        parts = [syn.sample(max(1, round(ratio * c)), cluster=name, method=method, random_state=fold)
-                 for name, c in zip(syn.cluster_names_, syn.cluster_sizes_)]
+        parts = [
+            syn.sample(max(1, round(ratio * c)), cluster=name, method=method, random_state=fold)
+            for name, c in zip(syn.cluster_names_, syn.cluster_sizes_)
+        ]
         X_syn = features(np.concatenate([p[0] for p in parts]))
         y_syn = np.concatenate([p[1] for p in parts]).astype(str)
         clf = {"components": components, "trees": trees, "random_state": random_state}
         scores["real"].append(_accuracy(X_real, y_real, X_test, y_test, **clf))
-        scores["real + synthetic"].append(_accuracy(np.vstack([X_real, X_syn]), np.concatenate([y_real, y_syn]),
-                                                    X_test, y_test, **clf))
+        scores["real + synthetic"].append(
+            _accuracy(np.vstack([X_real, X_syn]), np.concatenate([y_real, y_syn]), X_test, y_test, **clf)
+        )
         if syn.can_encode:
             X_rec = features(syn.decode(syn.encode(X[train])))
-            scores["reconstructed + synthetic"].append(_accuracy(np.vstack([X_rec, X_syn]),
-                                                                 np.concatenate([y_real, y_syn]), X_test, y_test,
-                                                                 **clf))
+            scores["reconstructed + synthetic"].append(
+                _accuracy(np.vstack([X_rec, X_syn]), np.concatenate([y_real, y_syn]), X_test, y_test, **clf)
+            )
         scores["synthetic"].append(_accuracy(X_syn, y_syn, X_test, y_test, **clf))
         if log:
             log(f"fold {fold + 1}/{folds}: " + ", ".join(f"{k} {v[-1]:.3f}" for k, v in scores.items() if v))
-    rows = {row: {"mean": float(np.mean(v)), "std": float(np.std(v, ddof=1)), "per_fold": v}
-            for row, v in scores.items() if v}
-    return {"rows": rows, "settings": {"folds": folds, "ratio": ratio, "method": method, "classifier":
-                                       f"PCA({components}) + random forest ({trees} trees)",
-                                       "model": options.get("model"), "n": int(len(y)),
-                                       "classes": {str(n): int(c) for n, c in zip(names, counts)}}}
+    rows = {
+        row: {"mean": float(np.mean(v)), "std": float(np.std(v, ddof=1)), "per_fold": v}
+        for row, v in scores.items()
+        if v
+    }
+    return {
+        "rows": rows,
+        "settings": {
+            "folds": folds,
+            "ratio": ratio,
+            "method": method,
+            "classifier": f"PCA({components}) + random forest ({trees} trees)",
+            "model": options.get("model"),
+            "n": int(len(y)),
+            "classes": {str(n): int(c) for n, c in zip(names, counts)},
+        },
+    }
 
 
 def augmentation_markdown(result: dict) -> str:
     s = result["settings"]
-    lines = [f"# Augmentation experiment ({s['folds']}-fold, {s['classifier']})", "",
-             f"{s['n']} items, classes {s['classes']}; synthesizer `{s['model']}`, {s['ratio']}× synthetic "
-             f"items per class (method `{s['method']}`); accuracy on held-out real items, mean ± std over folds.",
-             "", "| training data | accuracy |", "|---|---|"]
+    lines = [
+        f"# Augmentation experiment ({s['folds']}-fold, {s['classifier']})",
+        "",
+        f"{s['n']} items, classes {s['classes']}; synthesizer `{s['model']}`, {s['ratio']}× synthetic "
+        f"items per class (method `{s['method']}`); accuracy on held-out real items, mean ± std over folds.",
+        "",
+        "| training data | accuracy |",
+        "|---|---|",
+    ]
     for row, r in result["rows"].items():
         lines.append(f"| {row} | {100 * r['mean']:.2f} % ± {100 * r['std']:.2f} |")
     return "\n".join(lines) + "\n"

@@ -8,6 +8,7 @@ and is rebuilt as ``cls(config)``. A training state is
 carries a fingerprint (model class, network config, recipe, data shape) so a
 resume never mixes two models' checkpoints.
 """
+
 from __future__ import annotations
 
 import dataclasses
@@ -27,6 +28,7 @@ STATE_FILE = "state.pt"
 @dataclasses.dataclass(frozen=True)
 class ModelBlueprint:
     """Everything that rebuilds a model elsewhere: ``cls(config)`` then ``load_state_dict(state)``."""
+
     cls: type
     config: object
     state: dict[str, torch.Tensor]
@@ -42,8 +44,10 @@ def blueprint(model: nn.Module) -> ModelBlueprint:
     config dataclass alone (``Autoencoder(AutoencoderConfig)``), which is what makes this exact."""
     config = getattr(model, "config", None)
     if config is None or not dataclasses.is_dataclass(config):
-        raise ConfigError(f"{type(model).__name__} cannot be rebuilt on another worker: it needs a dataclass "
-                          "`.config` attribute that its constructor takes as its only argument")
+        raise ConfigError(
+            f"{type(model).__name__} cannot be rebuilt on another worker: it needs a dataclass "
+            "`.config` attribute that its constructor takes as its only argument"
+        )
     return ModelBlueprint(type(model), config, {k: v.detach().cpu().clone() for k, v in model.state_dict().items()})
 
 
@@ -79,10 +83,15 @@ def load_modules(modules: dict[str, nn.Module], state: dict) -> None:
 def run_fingerprint(model: nn.Module, recipe, train: TensorDataset) -> dict:
     """What must match for a checkpoint to be resumed into this run (JSON-ready)."""
     config = getattr(model, "config", None)
-    network = json.loads(json.dumps(dataclasses.asdict(config), default=list)) if dataclasses.is_dataclass(config) else None
-    return {"model": f"{type(model).__module__}.{type(model).__qualname__}", "network": network,
-            "recipe": f"{type(recipe).__module__}.{type(recipe).__qualname__}",
-            "data_shape": [list(t.shape) for t in train.tensors]}
+    network = (
+        json.loads(json.dumps(dataclasses.asdict(config), default=list)) if dataclasses.is_dataclass(config) else None
+    )
+    return {
+        "model": f"{type(model).__module__}.{type(model).__qualname__}",
+        "network": network,
+        "recipe": f"{type(recipe).__module__}.{type(recipe).__qualname__}",
+        "data_shape": [list(t.shape) for t in train.tensors],
+    }
 
 
 def fingerprint_differences(stored: dict, current: dict) -> list[str]:

@@ -10,6 +10,7 @@ breast_cancer and digits — see benchmarks/results/benchmark.md (issue 9).
 Seed 001's original recipe is ``hidden=(16, 8), latent_dim=5, beta_max=0.01,
 epochs=300, patience=40``: on those tables it loses 0.03–0.15 quality to identity.
 """
+
 from __future__ import annotations
 
 import dataclasses
@@ -23,10 +24,10 @@ DATA_KINDS = ("tabular", "image", "record")
 @dataclass(frozen=True)
 class SynthConfig:
     model: str = "vae"
-    latent_dim: int | None = None          # rows: min(features, 16); images: 48 labelled, 16 unlabelled
+    latent_dim: int | None = None  # rows: min(features, 16); images: 48 labelled, 16 unlabelled
     # networks
-    hidden: tuple[int, ...] = (64, 32)     # MLP encoder widths (seed 001 §4.3.1 had 16-8)
-    channels: tuple[int, ...] = (32, 64)   # conv widths per stride-2 stage
+    hidden: tuple[int, ...] = (64, 32)  # MLP encoder widths (seed 001 §4.3.1 had 16-8)
+    channels: tuple[int, ...] = (32, 64)  # conv widths per stride-2 stage
     output: str = "linear"
     # VAE objective: β 0 → 1e-4 linearly over 100 epochs (seed 001 §4.4.1 had 0.01, which
     # blurs: the recon term is a per-row sum over [0, 1] features, so KL outweighs it)
@@ -35,34 +36,34 @@ class SynthConfig:
     warmup_epochs: int = 100
     kl_cycles: int = 4
     # training (None: the model kind's default, then the data kind's)
-    epochs: int | None = None              # 1000 for rows, 300 for images; GANs and double AE 60
-    batch_size: int | None = None          # 32 for rows (seed 001), 64 for images; DCGAN 128, WGAN-GP 64
-    lr: float | None = None                # 1e-3 (seed 001 VAE); DCGAN 2e-4, WGAN-GP 1e-4 (seed 001 Table 4.1)
-    adam_betas: tuple[float, float] | None = None   # (0.9, 0.999); DCGAN (0.5, 0.999), WGAN-GP (0.5, 0.9)
+    epochs: int | None = None  # 1000 for rows, 300 for images; GANs and double AE 60
+    batch_size: int | None = None  # 32 for rows (seed 001), 64 for images; DCGAN 128, WGAN-GP 64
+    lr: float | None = None  # 1e-3 (seed 001 VAE); DCGAN 2e-4, WGAN-GP 1e-4 (seed 001 Table 4.1)
+    adam_betas: tuple[float, float] | None = None  # (0.9, 0.999); DCGAN (0.5, 0.999), WGAN-GP (0.5, 0.9)
     weight_decay: float = 0.0
-    val_fraction: float | None = None      # 0.1; GANs 0 (they have no validation loss)
+    val_fraction: float | None = None  # 0.1; GANs 0 (they have no validation loss)
     # None: train every epoch. Stopping on a 10 % validation split picked under-trained
     # models on small tables (quality −0.01 to −0.02 at patience 40 and 100, issue 9)
     patience: int | None = None
     # GANs (seed 001 §4.3.2–4.5)
-    gan_channels: int | None = None        # channels of the generator's first feature map (256)
-    critic_steps: int | None = None        # discriminator/critic steps per generator step (WGAN-GP 5)
-    gp_weight: float = 10.0                # gradient-penalty λ (WGAN-GP)
+    gan_channels: int | None = None  # channels of the generator's first feature map (256)
+    critic_steps: int | None = None  # discriminator/critic steps per generator step (WGAN-GP 5)
+    gp_weight: float = 10.0  # gradient-penalty λ (WGAN-GP)
     # double autoencoder for 2-D records (seed 003 §II.B)
-    column_dim: int | None = None          # d₁: each column (length H) → d₁ (8)
-    row_dim: int | None = None             # d₂: each row of the d₁×W matrix → d₂ (8)
-    record_encoder: str = "mlp"            # "mlp" or "transformer" (a small self-attention encoder)
-    record_training: str = "two_stage"     # "two_stage" (column AE, then row AE) or "joint"
-    record_hidden: tuple[int, ...] = (128, 64)   # MLP widths of the series encoders (decoders mirror)
-    record_crop: tuple[int, int, int, int] | None = None   # (row0, row1, col0, col1) window of each record
-    record_log: bool = False               # log1p intensities before min-max (seed 003 preprocessing)
+    column_dim: int | None = None  # d₁: each column (length H) → d₁ (8)
+    row_dim: int | None = None  # d₂: each row of the d₁×W matrix → d₂ (8)
+    record_encoder: str = "mlp"  # "mlp" or "transformer" (a small self-attention encoder)
+    record_training: str = "two_stage"  # "two_stage" (column AE, then row AE) or "joint"
+    record_hidden: tuple[int, ...] = (128, 64)  # MLP widths of the series encoders (decoders mirror)
+    record_crop: tuple[int, int, int, int] | None = None  # (row0, row1, col0, col1) window of each record
+    record_log: bool = False  # log1p intensities before min-max (seed 003 preprocessing)
     # latent clusters (SPEC §5)
-    n_clusters: int | str = "auto"         # unlabelled data only
+    n_clusters: int | str = "auto"  # unlabelled data only
     min_cluster_size: int = 5
     shrinkage: str = "ledoit_wolf"
-    q: float = 0.95                        # χ² gate quantile
-    anchor_size: int = 5                   # rows per micro-centroid
-    keep_latents: bool = False             # store encoded rows as anchors (privacy trade-off)
+    q: float = 0.95  # χ² gate quantile
+    anchor_size: int = 5  # rows per micro-centroid
+    keep_latents: bool = False  # store encoded rows as anchors (privacy trade-off)
     # tabular cleaning (seed 001 §4.2)
     na_tokens: tuple[str, ...] = ("-999", "N/A", "NA", "pending", "L", "")
     missing: str = "drop"
@@ -96,8 +97,7 @@ class SynthConfig:
     def _check_training_fields(self) -> None:
         if self.lr is not None and not (isinstance(self.lr, (int, float)) and self.lr > 0):
             raise ConfigError(f"lr must be a positive number, got {self.lr!r}")
-        if self.adam_betas is not None and not (len(self.adam_betas) == 2
-                                                and all(0 <= b < 1 for b in self.adam_betas)):
+        if self.adam_betas is not None and not (len(self.adam_betas) == 2 and all(0 <= b < 1 for b in self.adam_betas)):
             raise ConfigError(f"adam_betas must be two numbers in [0, 1), got {self.adam_betas!r}")
         if self.val_fraction is not None and not 0 <= self.val_fraction < 1:
             raise ConfigError(f"val_fraction must be in [0, 1), got {self.val_fraction!r}")
@@ -113,21 +113,33 @@ class SynthConfig:
             raise ConfigError(f"record_training must be 'two_stage' or 'joint', got {self.record_training!r}")
         if self.record_crop is not None:
             crop = self.record_crop
-            if len(crop) != 4 or not all(isinstance(c, int) and c >= 0 for c in crop) \
-                    or crop[0] >= crop[1] or crop[2] >= crop[3]:
-                raise ConfigError(f"record_crop must be (row0, row1, col0, col1) with row0 < row1 and "
-                                  f"col0 < col1, got {crop!r}")
+            if (
+                len(crop) != 4
+                or not all(isinstance(c, int) and c >= 0 for c in crop)
+                or crop[0] >= crop[1]
+                or crop[2] >= crop[3]
+            ):
+                raise ConfigError(
+                    f"record_crop must be (row0, row1, col0, col1) with row0 < row1 and col0 < col1, got {crop!r}"
+                )
 
     @classmethod
-    def from_options(cls, **options) -> "SynthConfig":
+    def from_options(cls, **options) -> SynthConfig:
         known = {f.name for f in fields(cls)}
         unknown = sorted(set(options) - known)
         if unknown:
             raise ConfigError(f"unknown option(s) {unknown}; valid options are {sorted(known)}")
         return cls(**options)
 
-    def resolve(self, data_kind: str, *, seed: int, defaults: dict | None = None, n_features: int | None = None,
-                labelled: bool = True) -> "SynthConfig":
+    def resolve(
+        self,
+        data_kind: str,
+        *,
+        seed: int,
+        defaults: dict | None = None,
+        n_features: int | None = None,
+        labelled: bool = True,
+    ) -> SynthConfig:
         """Fill the unset fields: first from the model kind's ``defaults`` (DCGAN's lr, a
         double AE's latent size), then from the data kind's; record the seed actually used.
         ``n_features``: the model-space width of a table (one-hot columns counted), which sets
@@ -152,7 +164,7 @@ class SynthConfig:
         return {f.name: (list(v) if isinstance(v := getattr(self, f.name), tuple) else v) for f in fields(self)}
 
     @classmethod
-    def from_dict(cls, obj: dict) -> "SynthConfig":
+    def from_dict(cls, obj: dict) -> SynthConfig:
         return cls.from_options(**obj)
 
 

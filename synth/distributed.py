@@ -19,6 +19,7 @@ own Ray actor (one GPU each when the cluster has them), gets back only the
 shard's float64 sums n, Σx, Σxxᵀ, and merges them on the driver. All logic
 but the fan-out lives in the Ray-free ``synth.metrics.fid``.
 """
+
 from __future__ import annotations
 
 import contextlib
@@ -31,7 +32,7 @@ import tempfile
 import threading
 import time
 import uuid
-from typing import Callable
+from collections.abc import Callable
 
 import ray
 import torch
@@ -59,6 +60,7 @@ def connect(address: str | None = None, *, timeout_s: float = 15.0) -> None:
     local one when None (``ray job submit`` sets RAY_ADDRESS, which ray.init follows). An address
     that does not answer within ``timeout_s`` is a ConfigError, not a hang."""
     import ray
+
     if address and address != "auto":
         _probe(address, timeout_s)
     if ray.is_initialized():
@@ -72,16 +74,18 @@ def connect(address: str | None = None, *, timeout_s: float = 15.0) -> None:
         except Exception as exc:  # handed to the caller's thread below
             outcome.append(exc)
 
-    if address is None:   # a local start (or RAY_ADDRESS): no deadline, in the main thread
+    if address is None:  # a local start (or RAY_ADDRESS): no deadline, in the main thread
         init()
-    else:                 # ray.init retries for 20–40 s on an address that accepts TCP but is not Ray
+    else:  # ray.init retries for 20–40 s on an address that accepts TCP but is not Ray
         thread = threading.Thread(target=init, daemon=True, name="latentsynth-ray-init")
         thread.start()
         thread.join(timeout_s)
     where = f"at {address!r}" if address else "locally"
     if not outcome:
-        raise ConfigError(f"no answer from a Ray cluster {where} within {timeout_s:g} s; check the address "
-                          "(head node's GCS port, or ray://host:10001 for Ray Client) and that the port is open")
+        raise ConfigError(
+            f"no answer from a Ray cluster {where} within {timeout_s:g} s; check the address "
+            "(head node's GCS port, or ray://host:10001 for Ray Client) and that the port is open"
+        )
     if outcome[0] is not None:
         raise ConfigError(f"could not connect to Ray {where}: {str(outcome[0]).strip().splitlines()[0]}") from None
 
@@ -95,27 +99,42 @@ def _probe(address: str, timeout_s: float) -> None:
     try:
         socket.create_connection((host, int(port)), timeout=timeout_s).close()
     except OSError as exc:
-        raise ConfigError(f"no Ray cluster reachable at {address!r} ({exc.strerror or exc}); start one with "
-                          "`ray start --head` or `ray up ray_cluster.yaml`, or drop --address to run locally") from None
+        raise ConfigError(
+            f"no Ray cluster reachable at {address!r} ({exc.strerror or exc}); start one with "
+            "`ray start --head` or `ray up ray_cluster.yaml`, or drop --address to run locally"
+        ) from None
 
 
 def check_resources(*, num_workers: int, gpus_per_worker: float = 0, cpus_per_worker: float = 1) -> None:
     """Refuse a request the cluster cannot place now, instead of waiting forever for it."""
     import ray
+
     have = ray.cluster_resources()
     for name, each in (("GPU", gpus_per_worker), ("CPU", cpus_per_worker)):
         need = num_workers * each
         if need > have.get(name, 0) + 1e-9:
-            raise ConfigError(f"{num_workers} worker(s) × {each:g} {name} need {need:g} {name}s but the Ray cluster "
-                              f"has {have.get(name, 0):g}; use fewer --workers"
-                              + (" or --gpus-per-worker" if name == "GPU" else "")
-                              + " (on an autoscaling cluster, raise the node type's min_workers)")
+            raise ConfigError(
+                f"{num_workers} worker(s) × {each:g} {name} need {need:g} {name}s but the Ray cluster "
+                f"has {have.get(name, 0):g}; use fewer --workers"
+                + (" or --gpus-per-worker" if name == "GPU" else "")
+                + " (on an autoscaling cluster, raise the node type's min_workers)"
+            )
 
 
-def ray_train_fn(*, num_workers: int, use_gpu: bool = False, gpus_per_worker: float | None = None,
-                 cpus_per_worker: float = 1, storage_path: str | None = None, run_name: str | None = None,
-                 checkpoint_every: int = 10, num_to_keep: int = 2, max_failures: int = 0, resume: bool = False,
-                 address: str | None = None) -> Callable:
+def ray_train_fn(
+    *,
+    num_workers: int,
+    use_gpu: bool = False,
+    gpus_per_worker: float | None = None,
+    cpus_per_worker: float = 1,
+    storage_path: str | None = None,
+    run_name: str | None = None,
+    checkpoint_every: int = 10,
+    num_to_keep: int = 2,
+    max_failures: int = 0,
+    resume: bool = False,
+    address: str | None = None,
+) -> Callable:
     """A ``train_fn`` for ``LatentSynthesizer.fit``: ``(model, recipe, train, val, config, *, callbacks)
     -> (history, summary)``, trained by ``num_workers`` Ray Train workers. The run lives in
     ``storage_path/run_name`` (a local path or a URI such as s3://…; shared by all nodes);
@@ -129,10 +148,18 @@ def ray_train_fn(*, num_workers: int, use_gpu: bool = False, gpus_per_worker: fl
         raise ConfigError("checkpoint_every and num_to_keep must be ≥ 1 and max_failures ≥ -1 (-1 = retry forever)")
     if resume and not run_name:
         raise ConfigError("resume needs the run's name (--run-dir): which run should continue?")
-    options = dict(num_workers=num_workers, gpus=gpus, cpus=float(cpus_per_worker),
-                   storage=absolute(storage_path or DEFAULT_STORAGE), run_name=run_name,
-                   checkpoint_every=checkpoint_every, num_to_keep=num_to_keep, max_failures=max_failures,
-                   resume=resume, address=address)
+    options = dict(
+        num_workers=num_workers,
+        gpus=gpus,
+        cpus=float(cpus_per_worker),
+        storage=absolute(storage_path or DEFAULT_STORAGE),
+        run_name=run_name,
+        checkpoint_every=checkpoint_every,
+        num_to_keep=num_to_keep,
+        max_failures=max_failures,
+        resume=resume,
+        address=address,
+    )
 
     def train_fn(model, recipe, train, val, config: TrainConfig, *, callbacks=()):
         return _fit(model, recipe, train, val, config, callbacks=tuple(callbacks), **options)
@@ -140,8 +167,25 @@ def ray_train_fn(*, num_workers: int, use_gpu: bool = False, gpus_per_worker: fl
     return train_fn
 
 
-def _fit(model, recipe, train, val, config, *, callbacks, num_workers, gpus, cpus, storage, run_name,
-         checkpoint_every, num_to_keep, max_failures, resume, address):
+def _fit(
+    model,
+    recipe,
+    train,
+    val,
+    config,
+    *,
+    callbacks,
+    num_workers,
+    gpus,
+    cpus,
+    storage,
+    run_name,
+    checkpoint_every,
+    num_to_keep,
+    max_failures,
+    resume,
+    address,
+):
     import ray
     from ray.train import CheckpointConfig, FailureConfig, RunConfig, ScalingConfig
     from ray.train.torch import TorchTrainer
@@ -151,29 +195,44 @@ def _fit(model, recipe, train, val, config, *, callbacks, num_workers, gpus, cpu
     connect(address)
     check_resources(num_workers=num_workers, gpus_per_worker=gpus, cpus_per_worker=cpus)
     prepare_run_dir(run_dir, run_fingerprint(model, recipe, train), resume=resume)
-    spec = {"model": blueprint(model), "recipe": recipe, "config": dataclasses.replace(config, progress=False),
-            "data": ray.put((train, val)), "callbacks": callbacks, "checkpoint_every": checkpoint_every}
+    spec = {
+        "model": blueprint(model),
+        "recipe": recipe,
+        "config": dataclasses.replace(config, progress=False),
+        "data": ray.put((train, val)),
+        "callbacks": callbacks,
+        "checkpoint_every": checkpoint_every,
+    }
     resources = {"CPU": cpus, **({"GPU": gpus} if gpus else {})}
     trainer = TorchTrainer(
-        _worker_loop, train_loop_config=spec,
+        _worker_loop,
+        train_loop_config=spec,
         scaling_config=ScalingConfig(num_workers=num_workers, use_gpu=gpus > 0, resources_per_worker=resources),
-        run_config=RunConfig(name=run_name, storage_path=storage,
-                             failure_config=FailureConfig(max_failures=max_failures),
-                             checkpoint_config=CheckpointConfig(num_to_keep=num_to_keep)))
+        run_config=RunConfig(
+            name=run_name,
+            storage_path=storage,
+            failure_config=FailureConfig(max_failures=max_failures),
+            checkpoint_config=CheckpointConfig(num_to_keep=num_to_keep),
+        ),
+    )
     poll_s = os.environ.get(POLL_ENV) or (
-        f"{poll_interval(model, recipe, train, config, num_workers=num_workers, gpus=gpus, cpus=cpus):.3f}")
+        f"{poll_interval(model, recipe, train, config, num_workers=num_workers, gpus=gpus, cpus=cpus):.3f}"
+    )
     try:
         with _env(POLL_ENV, poll_s), _own_sigint():
             result = trainer.fit()
     except SystemExit:  # Train's Ctrl-C handler aborts the run with sys.exit(0): still an interruption
-        raise KeyboardInterrupt(f"Ray Train run {run_dir} stopped; continue it with --run-dir {run_dir} "
-                                "--resume") from None
+        raise KeyboardInterrupt(
+            f"Ray Train run {run_dir} stopped; continue it with --run-dir {run_dir} --resume"
+        ) from None
     except ray.train.TrainingFailedError as exc:
         cause = next(iter((getattr(exc, "worker_failures", None) or {}).values()), exc)
-        if isinstance(cause, LatentSynthError):   # the loop's own verdict (e.g. diverged): pass it on as is
+        if isinstance(cause, LatentSynthError):  # the loop's own verdict (e.g. diverged): pass it on as is
             raise type(cause)(f"{_last_line(cause)} (Ray Train run {run_dir})") from None
-        raise TrainingError(f"Ray Train run {run_dir} failed: {type(cause).__name__}: {_last_line(cause)}; "
-                            "its checkpoints stay there — rerun with --resume to continue") from None
+        raise TrainingError(
+            f"Ray Train run {run_dir} failed: {type(cause).__name__}: {_last_line(cause)}; "
+            "its checkpoints stay there — rerun with --resume to continue"
+        ) from None
     if result.checkpoint is None:
         raise TrainingError(f"Ray Train run {run_dir} ended without a checkpoint")
     with result.checkpoint.as_directory() as directory:
@@ -181,16 +240,23 @@ def _fit(model, recipe, train, val, config, *, callbacks, num_workers, gpus, cpu
     if not state.get("finished"):
         raise TrainingError(f"Ray Train run {run_dir} ended before its final checkpoint")
     load_modules(recipe.modules(model), state)
-    summary = {**state["summary"], "epochs_run": len(state["history"]),
-               "ray_train": {"workers": num_workers, "gpus_per_worker": gpus, "run_dir": run_dir,
-                             "device": state["device"], "threads_per_worker": state["threads"],
-                             "started_at_epochs": list(state["starts"]),
-                             "poll_interval_s": float(poll_s)}}
+    summary = {
+        **state["summary"],
+        "epochs_run": len(state["history"]),
+        "ray_train": {
+            "workers": num_workers,
+            "gpus_per_worker": gpus,
+            "run_dir": run_dir,
+            "device": state["device"],
+            "threads_per_worker": state["threads"],
+            "started_at_epochs": list(state["starts"]),
+            "poll_interval_s": float(poll_s),
+        },
+    }
     return list(state["history"]), summary
 
 
-def poll_interval(model, recipe, train, config: TrainConfig, *, num_workers: int, gpus: float,
-                  cpus: float) -> float:
+def poll_interval(model, recipe, train, config: TrainConfig, *, num_workers: int, gpus: float, cpus: float) -> float:
     """The controller's poll interval: a tenth of an epoch, timed on a copy of the model over a few
     batches here (CPU workers, same thread count); GPU workers, whose speed the driver cannot
     time, get the minimum, and so does a probe that fails (the real run reports the error). Model
@@ -205,7 +271,7 @@ def poll_interval(model, recipe, train, config: TrainConfig, *, num_workers: int
         previous = torch.get_num_threads()
         torch.set_num_threads(config.threads or min(auto_threads(model), max(1, int(cpus))))
         try:
-            loop.run_epoch()                    # warm-up: allocations, first-call dispatch
+            loop.run_epoch()  # warm-up: allocations, first-call dispatch
             started = time.perf_counter()
             loop.run_epoch()
             per_step = (time.perf_counter() - started) / -(-len(probe) // config.batch_size)
@@ -265,12 +331,19 @@ class _Reporter(Callback):
 
     def _report(self, loop, logs, *, final: bool, checkpoint: bool):
         import ray.train
+
         if not checkpoint or loop.rank != 0:
             ray.train.report(dict(logs), checkpoint=None)
             return
-        state = {**loop.state_dict(), "stop_training": loop.stop_training, "finished": final,
-                 "summary": dict(loop.summary), "starts": list(self.starts), "device": str(loop.device),
-                 "threads": torch.get_num_threads()}
+        state = {
+            **loop.state_dict(),
+            "stop_training": loop.stop_training,
+            "finished": final,
+            "summary": dict(loop.summary),
+            "starts": list(self.starts),
+            "device": str(loop.device),
+            "threads": torch.get_num_threads(),
+        }
         with tempfile.TemporaryDirectory(prefix="latentsynth-ckpt-") as directory:
             save_state(state, directory)
             ray.train.report(dict(logs), checkpoint=ray.train.Checkpoint.from_directory(directory))
@@ -309,10 +382,19 @@ def _worker_loop(spec: dict) -> None:
         starts = list(state["starts"])
     stopping = default_callbacks(config, recipe, has_val=val is not None and len(val) > 0)
     reporter = _Reporter(every=spec["checkpoint_every"], starts=starts)
-    loop = TrainingLoop(model, recipe, train, val, config=config,
-                        callbacks=(*stopping, *spec["callbacks"], reporter), rank=rank, world_size=world_size,
-                        wrap=ray.train.torch.prepare_model, device=device,
-                        reduce_logs=_mean_across_workers(device) if world_size > 1 else None)
+    loop = TrainingLoop(
+        model,
+        recipe,
+        train,
+        val,
+        config=config,
+        callbacks=(*stopping, *spec["callbacks"], reporter),
+        rank=rank,
+        world_size=world_size,
+        wrap=ray.train.torch.prepare_model,
+        device=device,
+        reduce_logs=_mean_across_workers(device) if world_size > 1 else None,
+    )
     if state is not None:
         loop.load_state_dict(state)
         loop.stop_training = bool(state["stop_training"])
@@ -330,6 +412,7 @@ class FeatureWorker:
 
     def __init__(self, weights: bytes, sha256: str, device: str, threads: int):
         import torch
+
         torch.set_num_threads(max(1, threads))
         if device != "cpu":
             device = "cuda" if ray.get_gpu_ids() else "cpu"
@@ -346,15 +429,14 @@ class ShardedStats:
     """``compute(source) -> FeatureStats`` over ``workers`` Ray actors; a context manager that
     starts the actors (and Ray, if nobody has) on entry and stops them on exit."""
 
-    def __init__(self, *, workers: int, extractor: InceptionExtractor, batch_size: int = 50,
-                 device: str | None = None):
+    def __init__(self, *, workers: int, extractor: InceptionExtractor, batch_size: int = 50, device: str | None = None):
         if workers < 1:
             raise ConfigError(f"workers must be ≥ 1, got {workers}")
         self.workers, self.extractor, self.batch_size, self.device = workers, extractor, batch_size, device
         self.actors: list = []
         self._started_ray = False
 
-    def __enter__(self) -> "ShardedStats":
+    def __enter__(self) -> ShardedStats:
         return self
 
     def _start(self) -> None:
@@ -370,10 +452,12 @@ class ShardedStats:
         free = min(resources.get("CPU", 1), ray.available_resources().get("CPU", 0))
         cpus = max(1, int(free) // self.workers) if not gpus else 1
         options = {"num_cpus": cpus, "num_gpus": min(1.0, gpus / self.workers) if gpus else 0}
-        weights = ray.put(self.extractor.read_bytes())   # one copy in the object store for all actors
+        weights = ray.put(self.extractor.read_bytes())  # one copy in the object store for all actors
         device = "cuda" if gpus else "cpu"
-        self.actors = [FeatureWorker.options(**options).remote(weights, self.extractor.sha256, device, cpus)
-                       for _ in range(self.workers)]
+        self.actors = [
+            FeatureWorker.options(**options).remote(weights, self.extractor.sha256, device, cpus)
+            for _ in range(self.workers)
+        ]
 
     def __exit__(self, *exc) -> None:
         for actor in self.actors:
@@ -390,10 +474,9 @@ class ShardedStats:
             raise DataError(f"{source.describe()} holds no images")
         shards = [source.shard(k, count) for k in range(count)] if count > 1 else [source]
         try:
-            parts = ray.get([actor.stats.remote(shard, self.batch_size)
-                             for actor, shard in zip(self.actors, shards)])
+            parts = ray.get([actor.stats.remote(shard, self.batch_size) for actor, shard in zip(self.actors, shards)])
         except ray.exceptions.RayTaskError as exc:
-            if isinstance(exc.cause, LatentSynthError):   # bad input: the user's message, not a worker traceback
+            if isinstance(exc.cause, LatentSynthError):  # bad input: the user's message, not a worker traceback
                 raise exc.cause from None
             raise
         merged = parts[0]
@@ -402,21 +485,42 @@ class ShardedStats:
         return FeatureStats(merged.n, merged.total, merged.outer, merged.extractor, source.fingerprint)
 
 
-def feature_stats_distributed(source, *, workers: int = 2, batch_size: int = 50, weights=None,
-                              device: str | None = None) -> FeatureStats:
+def feature_stats_distributed(
+    source, *, workers: int = 2, batch_size: int = 50, weights=None, device: str | None = None
+) -> FeatureStats:
     """``synth.metrics.fid.feature_stats`` of ``source`` computed on ``workers`` Ray actors."""
-    extractor = InceptionExtractor(weights, device="cpu")   # the driver only hashes and ships the file
+    extractor = InceptionExtractor(weights, device="cpu")  # the driver only hashes and ships the file
     with ShardedStats(workers=workers, extractor=extractor, batch_size=batch_size, device=device) as compute:
         return compute(as_image_source(source))
 
 
-def fid_distributed(real, gen, *, workers: int = 2, batch_size: int = 50, device: str | None = None,
-                    weights=None, cache_dir=None, n: int | None = None, seed: int = 0, method: str = "random",
-                    recursive: bool = False) -> FIDResult:
+def fid_distributed(
+    real,
+    gen,
+    *,
+    workers: int = 2,
+    batch_size: int = 50,
+    device: str | None = None,
+    weights=None,
+    cache_dir=None,
+    n: int | None = None,
+    seed: int = 0,
+    method: str = "random",
+    recursive: bool = False,
+) -> FIDResult:
     """``synth.metrics.fid.fid_score`` with each side's statistics sharded over ``workers`` Ray
     actors (started once for both sides). Same arguments, same value up to float64 round-off."""
-    extractor = InceptionExtractor(weights, device="cpu")   # the driver only hashes and ships the file
+    extractor = InceptionExtractor(weights, device="cpu")  # the driver only hashes and ships the file
     with ShardedStats(workers=workers, extractor=extractor, batch_size=batch_size, device=device) as compute:
-        return fid_score(real, gen, batch_size=batch_size, cache_dir=cache_dir, n=n, seed=seed, method=method,
-                         recursive=recursive, extractor=extractor, compute=compute)
-
+        return fid_score(
+            real,
+            gen,
+            batch_size=batch_size,
+            cache_dir=cache_dir,
+            n=n,
+            seed=seed,
+            method=method,
+            recursive=recursive,
+            extractor=extractor,
+            compute=compute,
+        )

@@ -5,9 +5,11 @@ autoencoder learns, on every column of every record; then it is frozen and
 the row autoencoder learns the rows of the intermediate matrices. ``joint``:
 both at once, on the record reconstruction plus the column reconstruction.
 The logged ``loss`` is the column loss in stage 1 and the row loss in stage 2
-(hence early stopping only counts from stage 2). Every step also logs ``record_mse``, the per-pixel squared error of the whole
-encode → decode path in model space ([0, 1]), the number to compare across modes.
+(hence early stopping only counts from stage 2). Every step also logs ``record_mse``,
+the per-pixel squared error of the whole encode → decode path in model space ([0, 1]),
+the number to compare across modes.
 """
+
 from __future__ import annotations
 
 import math
@@ -31,8 +33,10 @@ class DoubleAERecipe:
         return {"column": model.column, "row": model.row}
 
     def make_optimizers(self, modules, config: TrainConfig):
-        return {name: torch.optim.Adam(m.parameters(), lr=config.lr, betas=self.betas,
-                                       weight_decay=config.weight_decay) for name, m in modules.items()}
+        return {
+            name: torch.optim.Adam(m.parameters(), lr=config.lr, betas=self.betas, weight_decay=config.weight_decay)
+            for name, m in modules.items()
+        }
 
     def stage(self, epoch: int) -> int:
         """0: column autoencoder, 1: row autoencoder (two_stage); joint is always stage 1."""
@@ -55,11 +59,10 @@ class DoubleAERecipe:
             return loss, {}
         col_recon, codes = column(cols)
         recon_rows, _ = row(rows_of(matrix_from_columns(codes, n)))
-        col_loss = reconstruction_loss(col_recon, cols) * x.shape[2]   # summed over a record's W columns
+        col_loss = reconstruction_loss(col_recon, cols) * x.shape[2]  # summed over a record's W columns
         record = self._record(column, recon_rows, n, codes.shape[1])
         rec_loss = reconstruction_loss(record, x)
-        return rec_loss + col_loss, {"record_loss": float(rec_loss.detach()),
-                                     "column_loss": float(col_loss.detach())}
+        return rec_loss + col_loss, {"record_loss": float(rec_loss.detach()), "column_loss": float(col_loss.detach())}
 
     @staticmethod
     def _record(column, recon_rows, n, d1):
@@ -77,8 +80,11 @@ class DoubleAERecipe:
     def train_step(self, modules, batch, optimizers, *, epoch, total_epochs, generator):
         x = batch[0]
         loss, logs = self._losses(modules, x, epoch)
-        names = ["column"] if self.training == "two_stage" and self.stage(epoch) == 0 else (
-            ["row"] if self.training == "two_stage" else ["column", "row"])
+        names = (
+            ["column"]
+            if self.training == "two_stage" and self.stage(epoch) == 0
+            else (["row"] if self.training == "two_stage" else ["column", "row"])
+        )
         for name in names:
             optimizers[name].zero_grad(set_to_none=True)
         loss.backward()

@@ -3,6 +3,7 @@ paper's latent metrics (CAR, latent FD, Bhattacharyya), fidelity, utility
 (TSTR/TRTR/augmentation) and privacy (DCR). Writes report.json, report.md and
 plots when given a directory. Orchestration only; the math is in synth.metrics.
 """
+
 from __future__ import annotations
 
 import json
@@ -14,13 +15,21 @@ import pandas as pd
 
 from synth.errors import ConfigError
 from synth.generate import METHODS, chi2_radius
-from synth.metrics import (cluster_adherence_rate, correlation_difference, distance_to_closest_record,
-                           ks_per_column, latent_bhattacharyya, latent_frechet_distance, utility_report)
+from synth.metrics import (
+    cluster_adherence_rate,
+    correlation_difference,
+    distance_to_closest_record,
+    ks_per_column,
+    latent_bhattacharyya,
+    latent_frechet_distance,
+    utility_report,
+)
 
 
 @dataclass
 class RealData:
     """Held-out evaluation data in original units; labels None for unlabelled sets."""
+
     X_train: pd.DataFrame | np.ndarray
     y_train: np.ndarray | None
     X_test: pd.DataFrame | np.ndarray
@@ -36,39 +45,81 @@ def _cluster_codes(syn, y) -> np.ndarray:
     return np.array([syn.cluster_code(v) for v in y])
 
 
-def evaluate_method(syn, real: RealData, method: str, *, n: int, random_state: int, gate: bool = True,
-                    classifier: str = "random_forest", trtr: dict | None = None) -> tuple[dict, object]:
+def evaluate_method(
+    syn,
+    real: RealData,
+    method: str,
+    *,
+    n: int,
+    random_state: int,
+    gate: bool = True,
+    classifier: str = "random_forest",
+    trtr: dict | None = None,
+) -> tuple[dict, object]:
     """Metrics of one method. Returns (metrics, Samples)."""
     samples = syn.generate(n, method=method, random_state=random_state, accept_reject=gate)
-    return score_samples(syn, real, samples, gate=gate, random_state=random_state, classifier=classifier,
-                         trtr=trtr), samples
+    return score_samples(
+        syn, real, samples, gate=gate, random_state=random_state, classifier=classifier, trtr=trtr
+    ), samples
 
 
-def score_samples(syn, real: RealData, samples, *, gate: bool, random_state: int,
-                  classifier: str = "random_forest", trtr: dict | None = None) -> dict:
+def score_samples(
+    syn,
+    real: RealData,
+    samples,
+    *,
+    gate: bool,
+    random_state: int,
+    classifier: str = "random_forest",
+    trtr: dict | None = None,
+) -> dict:
     """Metrics of generated ``samples`` (a ``Samples``) against ``real``: CAR, latent FD and
     Bhattacharyya per cluster, DCR, per-column KS (tables), TSTR/TRTR/augmentation (labels)."""
     n = len(samples.labels)
     codes = _cluster_codes(syn, samples.labels)
-    out = {"n": int(n), "gate": gate,
-           "acceptance_rate": float(sum(s["accepted"] for s in samples.stats.values())
-                                    / max(1, sum(s["drawn"] for s in samples.stats.values())))}
+    out = {
+        "n": int(n),
+        "gate": gate,
+        "acceptance_rate": float(
+            sum(s["accepted"] for s in samples.stats.values()) / max(1, sum(s["drawn"] for s in samples.stats.values()))
+        ),
+    }
     if syn.can_encode:
         out.update(_latent_metrics(syn, real, samples, codes))
     else:  # a GAN: no encoder, so no re-encoded latents (CAR, latent FD, Bhattacharyya)
-        out.update({"car": None, "car_mean": None, "car_min": None, "car_per_cluster": {}, "latent_fd": {},
-                    "latent_fd_mean": None, "bhattacharyya": {}, "bhattacharyya_mean": None})
+        out.update(
+            {
+                "car": None,
+                "car_mean": None,
+                "car_min": None,
+                "car_per_cluster": {},
+                "latent_fd": {},
+                "latent_fd_mean": None,
+                "bhattacharyya": {},
+                "bhattacharyya_mean": None,
+            }
+        )
     X_syn, X_train = _features(syn, samples.data), _features(syn, real.X_train)
     out["privacy"] = distance_to_closest_record(X_syn, X_train, X_holdout=_features(syn, real.X_test))
     if syn.data_kind_ == "tabular":
         fidelity = ks_per_column(real.X_train, samples.data)
-        out["fidelity"] = {"mean_ks": fidelity.get("mean_ks"), "columns": fidelity.get("columns", fidelity),
-                           "correlation_difference": correlation_difference(real.X_train, samples.data)}
+        out["fidelity"] = {
+            "mean_ks": fidelity.get("mean_ks"),
+            "columns": fidelity.get("columns", fidelity),
+            "correlation_difference": correlation_difference(real.X_train, samples.data),
+        }
     if real.y_train is not None and syn.partition_kind_ == "label":
-        out["utility"] = utility_report(X_train, np.asarray(real.y_train).astype(str),
-                                        _features(syn, real.X_test), np.asarray(real.y_test).astype(str),
-                                        X_syn, samples.labels.astype(str), classifier=classifier,
-                                        random_state=random_state, trtr=trtr)
+        out["utility"] = utility_report(
+            X_train,
+            np.asarray(real.y_train).astype(str),
+            _features(syn, real.X_test),
+            np.asarray(real.y_test).astype(str),
+            X_syn,
+            samples.labels.astype(str),
+            classifier=classifier,
+            random_state=random_state,
+            trtr=trtr,
+        )
     return out
 
 
@@ -79,8 +130,7 @@ def _latent_metrics(syn, real: RealData, samples, codes) -> dict:
     car = cluster_adherence_rate(z_back, codes, predict=syn.gaussians_.predict, in_region=syn.gaussians_.in_region)
     per_cluster_car = {str(syn.cluster_names_[int(k)]): v for k, v in car["per_cluster"].items()}
     z_real = syn.encode(real.X_train)
-    real_codes = (_cluster_codes(syn, real.y_train) if real.y_train is not None
-                  else syn.gaussians_.predict(z_real))
+    real_codes = _cluster_codes(syn, real.y_train) if real.y_train is not None else syn.gaussians_.predict(z_real)
     fd, bh = {}, {}
     for k, name in enumerate(syn.cluster_names_):
         zr, zg = z_real[real_codes == k], samples.latents[codes == k]
@@ -88,16 +138,29 @@ def _latent_metrics(syn, real: RealData, samples, codes) -> dict:
             fd[str(name)] = latent_frechet_distance(zr, zg)
             bh[str(name)] = latent_bhattacharyya(zr, zg, ridge=1e-9)
     return {
-        "car": car["car"], "car_mean": float(np.mean(list(per_cluster_car.values()))),
-        "car_min": float(np.min(list(per_cluster_car.values()))), "car_per_cluster": per_cluster_car,
-        "latent_fd": fd, "latent_fd_mean": float(np.mean(list(fd.values()))) if fd else None,
-        "bhattacharyya": bh, "bhattacharyya_mean": float(np.mean(list(bh.values()))) if bh else None,
+        "car": car["car"],
+        "car_mean": float(np.mean(list(per_cluster_car.values()))),
+        "car_min": float(np.min(list(per_cluster_car.values()))),
+        "car_per_cluster": per_cluster_car,
+        "latent_fd": fd,
+        "latent_fd_mean": float(np.mean(list(fd.values()))) if fd else None,
+        "bhattacharyya": bh,
+        "bhattacharyya_mean": float(np.mean(list(bh.values()))) if bh else None,
     }
 
 
-def evaluate(syn, real: RealData, *, methods=METHODS, n: int | None = None, random_state: int = 0,
-             gate: bool = True, out_dir: str | Path | None = None, y_true_clusters=None,
-             classifier: str = "random_forest") -> dict:
+def evaluate(
+    syn,
+    real: RealData,
+    *,
+    methods=METHODS,
+    n: int | None = None,
+    random_state: int = 0,
+    gate: bool = True,
+    out_dir: str | Path | None = None,
+    y_true_clusters=None,
+    classifier: str = "random_forest",
+) -> dict:
     """The full report. ``y_true_clusters``: true classes of ``real.X_train`` for an unlabelled
     model (adjusted Rand index of the polarized clustering against them)."""
     from sklearn.metrics import adjusted_rand_score
@@ -106,15 +169,21 @@ def evaluate(syn, real: RealData, *, methods=METHODS, n: int | None = None, rand
     if unknown:
         raise ConfigError(f"unknown method(s) {unknown}; choose from {list(METHODS)}")
     n = n or len(real.X_train)
-    report = {"data_kind": syn.data_kind_, "model": syn.config_.model, "latent_dim": syn.network_.latent_dim,
-              "clusters": dict(zip(map(str, syn.cluster_names_), syn.cluster_sizes_)),
-              "partition": syn.partition_kind_, "cleaning": syn.cleaning_report_,
-              "training": {**syn.train_summary_, "final": syn.history_[-1] if syn.history_ else None},
-              "methods": {}}
+    report = {
+        "data_kind": syn.data_kind_,
+        "model": syn.config_.model,
+        "latent_dim": syn.network_.latent_dim,
+        "clusters": dict(zip(map(str, syn.cluster_names_), syn.cluster_sizes_)),
+        "partition": syn.partition_kind_,
+        "cleaning": syn.cleaning_report_,
+        "training": {**syn.train_summary_, "final": syn.history_[-1] if syn.history_ else None},
+        "methods": {},
+    }
     samples_by_method, trtr = {}, None
     for method in methods:
         report["methods"][method], samples_by_method[method] = evaluate_method(
-            syn, real, method, n=n, random_state=random_state, gate=gate, classifier=classifier, trtr=trtr)
+            syn, real, method, n=n, random_state=random_state, gate=gate, classifier=classifier, trtr=trtr
+        )
         trtr = report["methods"][method].get("utility", {}).get("trtr")
     if y_true_clusters is not None and syn.can_encode:
         predicted = syn.gaussians_.predict(syn.encode(real.X_train))
@@ -132,15 +201,27 @@ def write_report(syn, real: RealData, report: dict, samples_by_method: dict, out
     first = next(iter(samples_by_method.values()))
     if syn.can_encode:  # a GAN has no latents of real data to show
         z_real = syn.encode(real.X_train)
-        codes = (_cluster_codes(syn, real.y_train) if real.y_train is not None and syn.partition_kind_ == "label"
-                 else syn.gaussians_.predict(z_real))
-        (out / "latent_scatter.png").write_bytes(plots.latent_scatter_png(
-            z_real, codes, means=syn.gaussians_.means_, covariances=syn.gaussians_.covariances_,
-            names=syn.cluster_names_, radius=chi2_radius(syn.network_.latent_dim, syn.config_.q),
-            Z_generated=first.latents, generated_codes=_cluster_codes(syn, first.labels)))
+        codes = (
+            _cluster_codes(syn, real.y_train)
+            if real.y_train is not None and syn.partition_kind_ == "label"
+            else syn.gaussians_.predict(z_real)
+        )
+        (out / "latent_scatter.png").write_bytes(
+            plots.latent_scatter_png(
+                z_real,
+                codes,
+                means=syn.gaussians_.means_,
+                covariances=syn.gaussians_.covariances_,
+                names=syn.cluster_names_,
+                radius=chi2_radius(syn.network_.latent_dim, syn.config_.q),
+                Z_generated=first.latents,
+                generated_codes=_cluster_codes(syn, first.labels),
+            )
+        )
     if syn.partition_kind_ == "polarized" and syn.partition_.n_clusters_ > 1:
-        (out / "dendrogram.png").write_bytes(plots.dendrogram_png(
-            syn.partition_.linkage_matrix(), [str(n) for n in syn.cluster_names_]))
+        (out / "dendrogram.png").write_bytes(
+            plots.dendrogram_png(syn.partition_.linkage_matrix(), [str(n) for n in syn.cluster_names_])
+        )
     for method, samples in samples_by_method.items():
         if syn.data_kind_ == "tabular":
             frame = samples.data.copy()
@@ -149,8 +230,9 @@ def write_report(syn, real: RealData, report: dict, samples_by_method: dict, out
         else:
             order = np.argsort(_cluster_codes(syn, samples.labels), kind="stable")
             pick = order[np.linspace(0, len(order) - 1, min(len(order), 100)).astype(int)]
-            (out / f"samples_{method}.png").write_bytes(plots.image_grid_png(
-                syn.transformer_.transform(samples.data[pick]), labels=samples.labels[pick]))
+            (out / f"samples_{method}.png").write_bytes(
+                plots.image_grid_png(syn.transformer_.transform(samples.data[pick]), labels=samples.labels[pick])
+            )
     if syn.data_kind_ == "tabular":
         random_samples = samples_by_method.get("random", first)
         (out / "kde.png").write_bytes(plots.kde_png(real.X_train, random_samples.data, list(real.X_train.columns)))
@@ -172,30 +254,59 @@ def _fmt(value, digits: int = 3) -> str:
 
 def report_markdown(report: dict, *, title: str | None = None) -> str:
     """A human summary: one row per method."""
-    lines = [f"# {title or 'latentsynth report'}", "",
-             f"model `{report['model']}` on {report['data_kind']} data, latent dim {report['latent_dim']}, "
-             f"{len(report['clusters'])} clusters ({report['partition']} partition): "
-             + ", ".join(f"{k} ({v})" for k, v in report["clusters"].items()), ""]
+    lines = [
+        f"# {title or 'latentsynth report'}",
+        "",
+        f"model `{report['model']}` on {report['data_kind']} data, latent dim {report['latent_dim']}, "
+        f"{len(report['clusters'])} clusters ({report['partition']} partition): "
+        + ", ".join(f"{k} ({v})" for k, v in report["clusters"].items()),
+        "",
+    ]
     if "adjusted_rand_index" in report:
-        lines += [f"Adjusted Rand index of the polarized clustering vs the true classes: "
-                  f"**{report['adjusted_rand_index']:.3f}**", ""]
-    lines += ["| method | accept. rate | CAR | CAR min | latent FD | Bhattacharyya | TSTR acc | TRTR acc | "
-              "TSTR F1 | aug. lift | DCR ratio | mean KS |",
-              "|---|---|---|---|---|---|---|---|---|---|---|---|"]
+        lines += [
+            f"Adjusted Rand index of the polarized clustering vs the true classes: "
+            f"**{report['adjusted_rand_index']:.3f}**",
+            "",
+        ]
+    lines += [
+        "| method | accept. rate | CAR | CAR min | latent FD | Bhattacharyya | TSTR acc | TRTR acc | "
+        "TSTR F1 | aug. lift | DCR ratio | mean KS |",
+        "|---|---|---|---|---|---|---|---|---|---|---|---|",
+    ]
     for method, m in report["methods"].items():
         u = m.get("utility", {})
-        lines.append("| " + " | ".join([
-            method, _fmt(m["acceptance_rate"]), _fmt(m["car_mean"]), _fmt(m["car_min"]), _fmt(m["latent_fd_mean"]),
-            _fmt(m["bhattacharyya_mean"]), _fmt(u.get("tstr", {}).get("accuracy")),
-            _fmt(u.get("trtr", {}).get("accuracy")), _fmt(u.get("tstr", {}).get("macro_f1")),
-            _fmt(u.get("lift", {}).get("accuracy")), _fmt(m["privacy"].get("dcr_ratio")),
-            _fmt(m.get("fidelity", {}).get("mean_ks"))]) + " |")
+        lines.append(
+            "| "
+            + " | ".join(
+                [
+                    method,
+                    _fmt(m["acceptance_rate"]),
+                    _fmt(m["car_mean"]),
+                    _fmt(m["car_min"]),
+                    _fmt(m["latent_fd_mean"]),
+                    _fmt(m["bhattacharyya_mean"]),
+                    _fmt(u.get("tstr", {}).get("accuracy")),
+                    _fmt(u.get("trtr", {}).get("accuracy")),
+                    _fmt(u.get("tstr", {}).get("macro_f1")),
+                    _fmt(u.get("lift", {}).get("accuracy")),
+                    _fmt(m["privacy"].get("dcr_ratio")),
+                    _fmt(m.get("fidelity", {}).get("mean_ks")),
+                ]
+            )
+            + " |"
+        )
     c = report.get("cleaning", {})
     if "rows_in" in c:
-        lines += ["", f"Cleaning: {c['rows_in']} rows in, {c.get('rows_out')} kept "
-                  f"({c.get('dropped_missing', 0)} dropped for missing values, "
-                  f"{c.get('dropped_outliers', 0)} as |z| > 3 outliers)."]
-    lines += ["", "CAR: share of samples whose decoded-then-re-encoded latent is assigned to its cluster and lies "
-              "in its χ² region. DCR ratio ≈ 1: synthetic rows are no closer to training rows than unseen real "
-              "rows are."]
+        lines += [
+            "",
+            f"Cleaning: {c['rows_in']} rows in, {c.get('rows_out')} kept "
+            f"({c.get('dropped_missing', 0)} dropped for missing values, "
+            f"{c.get('dropped_outliers', 0)} as |z| > 3 outliers).",
+        ]
+    lines += [
+        "",
+        "CAR: share of samples whose decoded-then-re-encoded latent is assigned to its cluster and lies "
+        "in its χ² region. DCR ratio ≈ 1: synthetic rows are no closer to training rows than unseen real "
+        "rows are.",
+    ]
     return "\n".join(lines) + "\n"

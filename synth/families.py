@@ -16,6 +16,7 @@ gan (dcgan, wgan-gp, cdcgan, cwgan-gp): there is no encoder, so the latent is
     Decoding is G(z, class). Anything that needs an encoder (encode,
     back-projection, CAR) is a ConfigError for a GAN.
 """
+
 from __future__ import annotations
 
 import math
@@ -40,10 +41,19 @@ def prior_gaussians(counts, dim: int, *, q: float) -> ClusterGaussians:
     """K copies of N(0, I_dim) as a fitted ClusterGaussians (counts: rows per class, for allocation)."""
     k = len(counts)
     eye = np.broadcast_to(np.eye(dim), (k, dim, dim)).copy()
-    return ClusterGaussians.from_arrays({
-        "means": np.zeros((k, dim)), "covariances": eye, "cholesky": eye.copy(),
-        "counts": np.asarray(counts, np.int64), "shrinkage": np.zeros(k), "jitter": np.zeros(k),
-        "q": np.asarray(q), "ridge": np.asarray(0.0), "shrinkage_method": np.asarray("none")})
+    return ClusterGaussians.from_arrays(
+        {
+            "means": np.zeros((k, dim)),
+            "covariances": eye,
+            "cholesky": eye.copy(),
+            "counts": np.asarray(counts, np.int64),
+            "shrinkage": np.zeros(k),
+            "jitter": np.zeros(k),
+            "q": np.asarray(q),
+            "ridge": np.asarray(0.0),
+            "shrinkage_method": np.asarray("none"),
+        }
+    )
 
 
 def _tensor(X: np.ndarray) -> torch.Tensor:
@@ -74,8 +84,9 @@ class AutoencoderFamily:
             syn.partition_, syn.partition_kind_ = LabelPartition().fit(Z, labels), "label"
             syn.cluster_names_ = list(syn.partition_.classes_)
         else:
-            syn.partition_ = PolarizedHierarchical(cfg.n_clusters, min_size=cfg.min_cluster_size,
-                                                   random_state=seed).fit(Z)
+            syn.partition_ = PolarizedHierarchical(
+                cfg.n_clusters, min_size=cfg.min_cluster_size, random_state=seed
+            ).fit(Z)
             syn.partition_kind_ = "polarized"
             syn.cluster_names_ = list(range(syn.partition_.n_clusters_))
         codes = syn.partition_.labels_
@@ -84,9 +95,13 @@ class AutoencoderFamily:
         syn.anchors_ = []
         for k in range(len(syn.cluster_names_)):
             members = Z[codes == k]
-            syn.anchors_.append(members.copy() if cfg.keep_latents else
-                                micro_centroids(members, min_size=cfg.anchor_size,
-                                                random_state=np.random.default_rng([seed, 2, k])))
+            syn.anchors_.append(
+                members.copy()
+                if cfg.keep_latents
+                else micro_centroids(
+                    members, min_size=cfg.anchor_size, random_state=np.random.default_rng([seed, 2, k])
+                )
+            )
 
     def decode(self, module, z: torch.Tensor, codes: np.ndarray) -> torch.Tensor:
         return module.decode(z)
@@ -114,22 +129,28 @@ class GANFamily:
             counts = np.bincount(syn.partition_.labels_, minlength=len(syn.cluster_names_))
         else:
             if data.labels is not None:
-                warnings.warn(f"{syn.config_.model} is unconditional: the labels were ignored "
-                              f"(use c{syn.config_.model} for one cluster per class)", stacklevel=3)
+                warnings.warn(
+                    f"{syn.config_.model} is unconditional: the labels were ignored "
+                    f"(use c{syn.config_.model} for one cluster per class)",
+                    stacklevel=3,
+                )
             syn.partition_, syn.partition_kind_, syn.cluster_names_ = None, "single", ["all"]
             counts = np.array([len(data.X)])
         syn.gaussians_ = prior_gaussians(counts, d, q=syn.config_.q)
         syn.cluster_sizes_ = [int(c) for c in counts]
-        syn.anchors_ = [np.random.default_rng([seed, 2, k]).standard_normal((PRIOR_ANCHORS, d))
-                        for k in range(len(counts))]
+        syn.anchors_ = [
+            np.random.default_rng([seed, 2, k]).standard_normal((PRIOR_ANCHORS, d)) for k in range(len(counts))
+        ]
 
     def decode(self, module, z: torch.Tensor, codes: np.ndarray) -> torch.Tensor:
         labels = torch.from_numpy(np.asarray(codes, np.int64)) if module.config.conditional else None
         return module.decode(z, labels)
 
     def require_encoder(self, what: str) -> None:
-        raise ConfigError(f"{what} needs an encoder, and a GAN has none (its latent is the generator's noise); "
-                          "use an autoencoder model (ae, vae, double-ae) for it")
+        raise ConfigError(
+            f"{what} needs an encoder, and a GAN has none (its latent is the generator's noise); "
+            "use an autoencoder model (ae, vae, double-ae) for it"
+        )
 
 
 FAMILIES = {"autoencoder": AutoencoderFamily(), "gan": GANFamily()}

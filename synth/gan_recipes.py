@@ -8,21 +8,35 @@ generator update. All noise comes from the loop's ``torch.Generator``; a
 conditional GAN's fakes use the real batch's class codes, so classes stay
 balanced as in the data.
 """
+
 from __future__ import annotations
 
 import torch
 from torch import nn
 
-from synth.losses import (discriminator_loss, generator_loss, gradient_penalty, wasserstein_critic_loss,
-                          wasserstein_generator_loss)
+from synth.losses import (
+    discriminator_loss,
+    generator_loss,
+    gradient_penalty,
+    wasserstein_critic_loss,
+    wasserstein_generator_loss,
+)
 from synth.train import TrainConfig
 
 
 class GANRecipe:
     """``objective``: "standard" (non-saturating DCGAN loss) or "wasserstein" (WGAN-GP)."""
 
-    def __init__(self, *, objective: str, latent_dim: int, conditional: bool, critic_steps: int,
-                 gp_weight: float, betas: tuple[float, float]):
+    def __init__(
+        self,
+        *,
+        objective: str,
+        latent_dim: int,
+        conditional: bool,
+        critic_steps: int,
+        gp_weight: float,
+        betas: tuple[float, float],
+    ):
         if objective not in ("standard", "wasserstein"):
             raise ValueError(f"objective must be 'standard' or 'wasserstein', got {objective!r}")
         self.objective, self.latent_dim, self.conditional = objective, latent_dim, conditional
@@ -33,8 +47,10 @@ class GANRecipe:
         return {"generator": model.generator, "discriminator": model.discriminator}
 
     def make_optimizers(self, modules, config: TrainConfig):
-        return {name: torch.optim.Adam(m.parameters(), lr=config.lr, betas=self.betas,
-                                       weight_decay=config.weight_decay) for name, m in modules.items()}
+        return {
+            name: torch.optim.Adam(m.parameters(), lr=config.lr, betas=self.betas, weight_decay=config.weight_decay)
+            for name, m in modules.items()
+        }
 
     def _labels(self, batch):
         return batch[1] if self.conditional else None
@@ -51,8 +67,7 @@ class GANRecipe:
         mix = torch.rand(len(real), generator=generator).to(real.device)
         gp = gradient_penalty(D, real, fake, mix=mix, labels=labels)
         loss = w_loss + self.gp_weight * gp
-        return loss, {"d_loss": float(loss.detach()), "wasserstein": float(-w_loss.detach()),
-                      "gp": float(gp.detach())}
+        return loss, {"d_loss": float(loss.detach()), "wasserstein": float(-w_loss.detach()), "gp": float(gp.detach())}
 
     def _generator_loss(self, fake_scores):
         return generator_loss(fake_scores) if self.objective == "standard" else wasserstein_generator_loss(fake_scores)
@@ -86,8 +101,11 @@ class GANRecipe:
         fake = modules["generator"](self._noise(len(real), generator, real.device), labels)
         D = modules["discriminator"]
         real_scores, fake_scores = D(real, labels), D(fake, labels)
-        d_loss = (discriminator_loss(real_scores, fake_scores) if self.objective == "standard"
-                  else wasserstein_critic_loss(real_scores, fake_scores))
+        d_loss = (
+            discriminator_loss(real_scores, fake_scores)
+            if self.objective == "standard"
+            else wasserstein_critic_loss(real_scores, fake_scores)
+        )
         return {"d_loss": float(d_loss), "g_loss": float(self._generator_loss(fake_scores))}
 
     def epoch_logs(self, epoch, total_epochs):

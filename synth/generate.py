@@ -5,16 +5,16 @@ or its anchors (micro-centroids or kept latents). ``draw_cluster`` adds the
 optional χ² accept/reject and back-projection gates and reports how many
 draws each needed. Shapes: μ (d,), Σ, L (d, d), anchors (m, d), z (n, d).
 """
+
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Callable
 
 import numpy as np
 
 from cluster.gaussians import chi2_quantile, mahalanobis_sq
-
 from synth.errors import ConfigError, GenerationError, UnknownMethodError
 
 METHODS = ("random", "ellipsoid_walk", "random_walk", "morph", "crossover")
@@ -23,11 +23,11 @@ GOLDEN = (math.sqrt(5.0) - 1.0) / 2.0
 
 @dataclass(frozen=True)
 class MethodOptions:
-    truncation: float | None = None   # random: redraw ε with ‖ε‖ above this radius
-    axes: tuple[int, int] = (0, 1)    # ellipsoid_walk: the two principal axes spanning the circle
-    step: float = 0.3                 # random_walk: σ of the step on the unit sphere
-    morph_mode: str = "pair"          # "pair" (seed 001 interpolation) or "dirichlet"
-    n_parents: int = 3                # dirichlet: anchors mixed per sample
+    truncation: float | None = None  # random: redraw ε with ‖ε‖ above this radius
+    axes: tuple[int, int] = (0, 1)  # ellipsoid_walk: the two principal axes spanning the circle
+    step: float = 0.3  # random_walk: σ of the step on the unit sphere
+    morph_mode: str = "pair"  # "pair" (seed 001 interpolation) or "dirichlet"
+    n_parents: int = 3  # dirichlet: anchors mixed per sample
     dirichlet_alpha: float = 1.0
     crossover_mode: str = "bernoulli"  # "bernoulli" or "one_point"
     crossover_p: float = 0.5
@@ -63,13 +63,14 @@ def chi2_radius(d: int, q: float) -> float:
 
 # --- the five methods -------------------------------------------------------------------
 
+
 def random_latents(mean, chol, n: int, rng: np.random.Generator, *, truncation: float | None = None):
     """Controlled random sampling z = μ + L ε, ε ~ N(0, I); with ``truncation`` ε is redrawn
     until ‖ε‖ ≤ truncation (a Mahalanobis-radius cut)."""
     eps = rng.standard_normal((n, len(mean)))
     if truncation is not None:
         for _ in range(1000):
-            far = np.einsum("ij,ij->i", eps, eps) > truncation ** 2
+            far = np.einsum("ij,ij->i", eps, eps) > truncation**2
             if not far.any():
                 break
             eps[far] = rng.standard_normal((int(far.sum()), len(mean)))
@@ -93,7 +94,7 @@ def ellipsoid_walk(mean, cov, n: int, *, radius: float, axes=(0, 1), phase: floa
     if max(i, j) >= d:
         raise ConfigError(f"axes {tuple(axes)} out of range for a {d}-dimensional latent")
     u = np.cos(theta)[:, None] * np.eye(d)[i] + np.sin(theta)[:, None] * np.eye(d)[j]
-    factor = vectors * np.sqrt(values)          # V Λ^½
+    factor = vectors * np.sqrt(values)  # V Λ^½
     return mean + radius * u @ factor.T
 
 
@@ -111,8 +112,7 @@ def random_walk(mean, chol, n: int, rng: np.random.Generator, *, radius: float, 
     return mean + radius * out @ chol.T
 
 
-def morph(anchors, n: int, rng: np.random.Generator, *, mode: str = "pair", n_parents: int = 3,
-          alpha: float = 1.0):
+def morph(anchors, n: int, rng: np.random.Generator, *, mode: str = "pair", n_parents: int = 3, alpha: float = 1.0):
     """Intra-cluster convex combinations z = Σ wᵢ aᵢ of same-cluster anchors.
     ``pair``: two anchors, w = (1 − t, t), t ~ U[0, 1] (seed 001's interpolation);
     ``dirichlet``: ``n_parents`` anchors, w ~ Dirichlet(α)."""
@@ -149,11 +149,12 @@ def crossover(anchors, n: int, rng: np.random.Generator, *, mode: str = "bernoul
 
 # --- one cluster, with gates ----------------------------------------------------------------
 
+
 @dataclass
 class ClusterDraw:
-    z: np.ndarray          # (n, d) accepted latents
-    d2: np.ndarray         # (n,) Mahalanobis² to the cluster
-    drawn: int             # candidates drawn in all
+    z: np.ndarray  # (n, d) accepted latents
+    d2: np.ndarray  # (n,) Mahalanobis² to the cluster
+    drawn: int  # candidates drawn in all
     accepted: int
 
     @property
@@ -165,20 +166,33 @@ def _candidates(method, n, rng, *, mean, cov, chol, anchors, radius, options: Me
     if method == "random":
         return random_latents(mean, chol, n, rng, truncation=options.truncation)
     if method == "ellipsoid_walk":  # later rounds shift the phase so they add new points
-        return ellipsoid_walk(mean, cov, n, radius=radius, axes=options.axes,
-                              phase=2.0 * np.pi * ((GOLDEN * round_) % 1.0) / max(n, 1))
+        return ellipsoid_walk(
+            mean, cov, n, radius=radius, axes=options.axes, phase=2.0 * np.pi * ((GOLDEN * round_) % 1.0) / max(n, 1)
+        )
     if method == "random_walk":
         return random_walk(mean, chol, n, rng, radius=radius, step=options.step)
     if method == "morph":
-        return morph(anchors, n, rng, mode=options.morph_mode, n_parents=options.n_parents,
-                     alpha=options.dirichlet_alpha)
+        return morph(
+            anchors, n, rng, mode=options.morph_mode, n_parents=options.n_parents, alpha=options.dirichlet_alpha
+        )
     return crossover(anchors, n, rng, mode=options.crossover_mode, p=options.crossover_p)
 
 
-def draw_cluster(method: str, n: int, rng: np.random.Generator, *, mean, cov, chol, anchors, q: float,
-                 options: MethodOptions = MethodOptions(), gate: bool = False,
-                 extra_check: Callable[[np.ndarray], np.ndarray] | None = None,
-                 max_draws: int | None = None) -> ClusterDraw:
+def draw_cluster(
+    method: str,
+    n: int,
+    rng: np.random.Generator,
+    *,
+    mean,
+    cov,
+    chol,
+    anchors,
+    q: float,
+    options: MethodOptions = MethodOptions(),
+    gate: bool = False,
+    extra_check: Callable[[np.ndarray], np.ndarray] | None = None,
+    max_draws: int | None = None,
+) -> ClusterDraw:
     """``n`` latents of one cluster. ``gate``: keep only D² ≤ χ²_d(q); ``extra_check``: a further
     per-row test (back-projection). Draws in rounds sized by the running acceptance rate until
     ``n`` are kept or ``max_draws`` (default 100·n + 1000) candidates were spent."""
@@ -186,22 +200,36 @@ def draw_cluster(method: str, n: int, rng: np.random.Generator, *, mean, cov, ch
     mean, chol = np.asarray(mean, float), np.asarray(chol, float)
     d = len(mean)
     radius = chi2_radius(d, q)
-    threshold = radius ** 2 * (1 + 1e-9)    # ellipsoid points sit exactly on the boundary
+    threshold = radius**2 * (1 + 1e-9)  # ellipsoid points sit exactly on the boundary
     max_draws = max_draws or 100 * n + 1000
     kept_z, kept_d2, drawn, passed, round_ = [], [], 0, 0, 0
     have = 0
     while have < n:
         rate = (passed / drawn) if drawn else 1.0
         want = n - have
-        size = want if (not gate and extra_check is None) else min(max_draws - drawn,
-                                                                    int(math.ceil(want / max(rate, 0.02) * 1.1)) + 8)
+        size = (
+            want
+            if (not gate and extra_check is None)
+            else min(max_draws - drawn, int(math.ceil(want / max(rate, 0.02) * 1.1)) + 8)
+        )
         if size <= 0:
             raise GenerationError(
                 f"only {have} of {n} samples passed the gate after {drawn} draws "
-                f"(acceptance rate {passed / max(drawn, 1):.3f}); raise q, turn the gate off, or use another method")
-        z = _candidates(method, size, rng, mean=mean, cov=cov, chol=chol, anchors=anchors, radius=radius,
-                        options=options, round_=round_)
-        d2 = mahalanobis_sq(z, mean, chol)   # thread-count independent: same bits in every process
+                f"(acceptance rate {passed / max(drawn, 1):.3f}); raise q, turn the gate off, or use another method"
+            )
+        z = _candidates(
+            method,
+            size,
+            rng,
+            mean=mean,
+            cov=cov,
+            chol=chol,
+            anchors=anchors,
+            radius=radius,
+            options=options,
+            round_=round_,
+        )
+        d2 = mahalanobis_sq(z, mean, chol)  # thread-count independent: same bits in every process
         keep = np.ones(len(z), bool)
         if gate:
             keep &= d2 <= threshold

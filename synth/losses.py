@@ -4,6 +4,7 @@ Shapes: x, recon (n, …); mean, logvar (n, d). Losses are per-sample sums
 averaged over the batch — the Gaussian log-likelihood with unit variance up
 to constants — so the KL term has the same scale whatever the feature count.
 """
+
 from __future__ import annotations
 
 import torch
@@ -31,6 +32,7 @@ def elbo_loss(recon, x, mean, logvar, *, beta: float) -> tuple[torch.Tensor, dic
 
 # --- adversarial objectives (seed 001 §4.3.2–4.3.3). Scores are raw logits / critic values (n,). ---
 
+
 def discriminator_loss(real_scores: torch.Tensor, fake_scores: torch.Tensor) -> torch.Tensor:
     """Standard GAN discriminator loss: −log σ(D(x)) − log(1 − σ(D(G(z)))), mean over the batch."""
     return torch.nn.functional.softplus(-real_scores).mean() + torch.nn.functional.softplus(fake_scores).mean()
@@ -50,8 +52,9 @@ def wasserstein_generator_loss(fake_scores: torch.Tensor) -> torch.Tensor:
     return -fake_scores.mean()
 
 
-def gradient_penalty(critic, real: torch.Tensor, fake: torch.Tensor, *, mix: torch.Tensor,
-                     **critic_kwargs) -> torch.Tensor:
+def gradient_penalty(
+    critic, real: torch.Tensor, fake: torch.Tensor, *, mix: torch.Tensor, **critic_kwargs
+) -> torch.Tensor:
     """WGAN-GP penalty E[(‖∇ₓ̂ C(x̂)‖₂ − 1)²] at x̂ = ε·real + (1 − ε)·fake (Gulrajani et al. 2017, Alg. 1).
 
     real, fake: (n, …); mix: ε of shape (n,) in [0, 1], drawn by the caller (who owns the RNG);

@@ -1,5 +1,6 @@
 """Figures as PNG bytes (matplotlib, headless): training curves, KDEs, the latent
 scatter with χ² ellipses, the polarized tree's dendrogram, image grids."""
+
 from __future__ import annotations
 
 import io
@@ -10,8 +11,10 @@ from scipy import stats
 
 def _figure(*args, **kwargs):
     import matplotlib
+
     matplotlib.use("Agg", force=False)
     import matplotlib.pyplot as plt
+
     return plt, plt.subplots(*args, **kwargs)
 
 
@@ -26,16 +29,17 @@ def history_png(history: list[dict], *, title: str = "training") -> bytes:
     """Every loss per epoch (train solid, validation dashed), then β(t) and FID on panels of
     their own when logged (FID only at the epochs where it was measured)."""
     epochs = [h["epoch"] for h in history]
-    columns = list(dict.fromkeys(k for h in history for k in h))   # every key, in first-seen order
+    columns = list(dict.fromkeys(k for h in history for k in h))  # every key, in first-seen order
     panels = [k for k in ("beta", "fid") if any(_finite(h.get(k)) for h in history)]
     keys = [k for k in columns if k not in ("epoch", "seconds", "beta", "fid") and not k.startswith("val_")]
     plt, (fig, axes) = _figure(1, 1 + len(panels), figsize=(6 + 5 * len(panels), 3.6), squeeze=False)
     ax = axes[0, 0]
     for k in keys:
-        line, = ax.plot(epochs, [h.get(k, np.nan) for h in history], label=k)
+        (line,) = ax.plot(epochs, [h.get(k, np.nan) for h in history], label=k)
         if f"val_{k}" in columns:
-            ax.plot(epochs, [h.get(f"val_{k}", np.nan) for h in history], "--", color=line.get_color(),
-                    label=f"val_{k}")
+            ax.plot(
+                epochs, [h.get(f"val_{k}", np.nan) for h in history], "--", color=line.get_color(), label=f"val_{k}"
+            )
     if all(h.get(k, np.nan) > 0 for h in history for k in keys):
         ax.set_yscale("log")
     ax.set(xlabel="epoch", title=title)
@@ -60,8 +64,9 @@ def kde_png(real, synthetic, columns: list[str]) -> bytes:
     cols = [c for c in columns if np.issubdtype(np.asarray(real[c]).dtype, np.number)][:16]
     n = max(len(cols), 1)
     width = min(n, 4)
-    plt, (fig, axes) = _figure((n + width - 1) // width, width, figsize=(3.2 * width, 2.6 * ((n + width - 1) // width)),
-                               squeeze=False)
+    plt, (fig, axes) = _figure(
+        (n + width - 1) // width, width, figsize=(3.2 * width, 2.6 * ((n + width - 1) // width)), squeeze=False
+    )
     for ax, col in zip(axes.ravel(), cols):
         for values, label, color in ((real[col], "real", "tab:blue"), (synthetic[col], "synthetic", "tab:orange")):
             values = np.asarray(values, float)
@@ -71,17 +76,19 @@ def kde_png(real, synthetic, columns: list[str]) -> bytes:
             else:
                 ax.axvline(values[0], label=label, color=color)
         ax.set_title(col, fontsize=9)
-    for ax in axes.ravel()[len(cols):]:
+    for ax in axes.ravel()[len(cols) :]:
         ax.axis("off")
     axes[0, 0].legend(fontsize=7)
     return _png(plt, fig)
 
 
-def latent_scatter_png(Z, codes, *, means, covariances, names, radius: float, Z_generated=None,
-                       generated_codes=None) -> bytes:
+def latent_scatter_png(
+    Z, codes, *, means, covariances, names, radius: float, Z_generated=None, generated_codes=None
+) -> bytes:
     """Latents on their first two principal components, coloured by cluster, with each
     cluster's χ² region drawn as the exact shadow of its ellipsoid (radius = √χ²_d(q))."""
     from matplotlib.patches import Ellipse
+
     Z = np.asarray(Z, float)
     center = Z.mean(axis=0)
     _, _, vt = np.linalg.svd(Z - center, full_matrices=False)
@@ -100,8 +107,17 @@ def latent_scatter_png(Z, codes, *, means, covariances, names, radius: float, Z_
         values, vectors = np.linalg.eigh(P @ covariances[k] @ P.T)
         values = np.clip(values, 0, None)
         angle = np.degrees(np.arctan2(vectors[1, 1], vectors[0, 1]))
-        ax.add_patch(Ellipse(m2, 2 * radius * np.sqrt(values[1]), 2 * radius * np.sqrt(values[0]), angle=angle,
-                             fill=False, color=color, lw=1.5))
+        ax.add_patch(
+            Ellipse(
+                m2,
+                2 * radius * np.sqrt(values[1]),
+                2 * radius * np.sqrt(values[0]),
+                angle=angle,
+                fill=False,
+                color=color,
+                lw=1.5,
+            )
+        )
     ax.set(xlabel="latent PC 1", ylabel="latent PC 2", title="latent space: clusters and χ² regions")
     ax.legend(fontsize=7, markerscale=2, ncol=2)
     return _png(plt, fig)
@@ -109,6 +125,7 @@ def latent_scatter_png(Z, codes, *, means, covariances, names, radius: float, Z_
 
 def dendrogram_png(linkage: np.ndarray, labels: list[str]) -> bytes:
     from scipy.cluster.hierarchy import dendrogram
+
     plt, (fig, axes) = _figure(1, 1, figsize=(7, 4), squeeze=False)
     dendrogram(linkage, labels=labels, ax=axes[0, 0], color_threshold=0)
     axes[0, 0].set(title="polarized hierarchical clustering", ylabel="split (later splits lower)")
@@ -139,7 +156,7 @@ def image_grid_png(images: np.ndarray, *, ncol: int = 10, labels=None, tile: int
         big = np.kron((img * 255).round().astype(np.uint8), np.ones((scale, scale, 1), np.uint8))
         r, col = divmod(i, ncol)
         top, left = r * cell_h + caption + 1, col * cell_w + 1
-        canvas[top:top + h * scale, left:left + w * scale] = big
+        canvas[top : top + h * scale, left : left + w * scale] = big
     picture = Image.fromarray(canvas)
     if labels is not None:
         draw = ImageDraw.Draw(picture)

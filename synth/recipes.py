@@ -1,4 +1,5 @@
 """Recipes: how each model kind takes one training step (the loop in synth/train.py drives them)."""
+
 from __future__ import annotations
 
 import torch
@@ -19,8 +20,11 @@ class AutoencoderRecipe:
         return {"autoencoder": model}
 
     def make_optimizers(self, modules, config: TrainConfig):
-        return {"autoencoder": torch.optim.Adam(modules["autoencoder"].parameters(), lr=config.lr,
-                                                betas=self.betas, weight_decay=config.weight_decay)}
+        return {
+            "autoencoder": torch.optim.Adam(
+                modules["autoencoder"].parameters(), lr=config.lr, betas=self.betas, weight_decay=config.weight_decay
+            )
+        }
 
     def beta(self, epoch: int, total_epochs: int) -> float:
         return self.kl(epoch, total_epochs) if self.variational else 0.0

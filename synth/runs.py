@@ -2,6 +2,7 @@
 (s3://, gs://, … through pyarrow.fs, as Ray Train does) shared by every node — plus the
 fingerprint file that stops a resume from mixing two models' checkpoints. No Ray here.
 """
+
 from __future__ import annotations
 
 import json
@@ -10,7 +11,7 @@ import os
 from synth.checkpoints import fingerprint_differences
 from synth.errors import ConfigError
 
-RUN_FILE = "latentsynth-run.json"     # fingerprint of the model a run dir belongs to
+RUN_FILE = "latentsynth-run.json"  # fingerprint of the model a run dir belongs to
 DEFAULT_STORAGE = "~/latentsynth-runs"
 
 
@@ -26,6 +27,7 @@ def split_run_dir(run_dir: str) -> tuple[str, str]:
 def upload_directory(local: str, destination: str) -> None:
     """Copy a local directory (an artifact) to a path or URI, e.g. next to the run's checkpoints."""
     import pyarrow.fs
+
     fs, path = _filesystem(absolute(destination))
     fs.create_dir(path, recursive=True)
     pyarrow.fs.copy_files(os.path.abspath(local), path, destination_filesystem=fs)
@@ -37,6 +39,7 @@ def absolute(path: str) -> str:
 
 def _filesystem(path: str):
     import pyarrow.fs
+
     if "://" in path:
         return pyarrow.fs.FileSystem.from_uri(path)
     return pyarrow.fs.LocalFileSystem(), path
@@ -45,13 +48,16 @@ def _filesystem(path: str):
 def prepare_run_dir(run_dir: str, fingerprint: dict, *, resume: bool) -> None:
     """Refuse to mix runs: a fresh run needs an empty dir, a resumed one its own fingerprint."""
     import pyarrow.fs
+
     fs, path = _filesystem(run_dir)
     entries = fs.get_file_info(pyarrow.fs.FileSelector(path, allow_not_found=True))
     marker = f"{path.rstrip('/')}/{RUN_FILE}"
     if not resume:
         if entries:
-            raise ConfigError(f"{run_dir} already holds a training run; pass --resume (resume=True) to continue it, "
-                              "or choose another --run-dir")
+            raise ConfigError(
+                f"{run_dir} already holds a training run; pass --resume (resume=True) to continue it, "
+                "or choose another --run-dir"
+            )
         fs.create_dir(path, recursive=True)
         with fs.open_output_stream(marker) as out:
             out.write(json.dumps(fingerprint, indent=2).encode())
@@ -62,9 +68,12 @@ def prepare_run_dir(run_dir: str, fingerprint: dict, *, resume: bool) -> None:
         with fs.open_input_stream(marker) as src:
             stored = json.loads(src.read())
     except (FileNotFoundError, OSError, json.JSONDecodeError):
-        raise ConfigError(f"{run_dir} is not a latentsynth run directory (no readable {RUN_FILE}); "
-                          "choose another --run-dir") from None
+        raise ConfigError(
+            f"{run_dir} is not a latentsynth run directory (no readable {RUN_FILE}); choose another --run-dir"
+        ) from None
     wrong = fingerprint_differences(stored, fingerprint)
     if wrong:
-        raise ConfigError(f"{run_dir} holds checkpoints of another model ({'; '.join(wrong)}); "
-                          "choose another --run-dir or train the same model")
+        raise ConfigError(
+            f"{run_dir} holds checkpoints of another model ({'; '.join(wrong)}); "
+            "choose another --run-dir or train the same model"
+        )

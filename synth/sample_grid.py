@@ -7,6 +7,7 @@ latent drawn from N(0, I) (meaningful for a VAE's prior; for a plain AE it
 only shows that the decoder produces something). Images and 2-D records
 only. Only rank 0 writes, so it is safe under Ray Train.
 """
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -33,7 +34,7 @@ class SampleGrid(Callback):
         if len(config.input_shape) == 1:
             raise ConfigError("sample grids are for images and 2-D records, not tables")
         classes = getattr(config, "n_classes", 0)
-        self.labels = (torch.arange(classes).repeat_interleave(self.per_class) if classes else None)
+        self.labels = torch.arange(classes).repeat_interleave(self.per_class) if classes else None
         count = len(self.labels) if classes else self.n
         generator = torch.Generator().manual_seed(self.seed)
         self.noise = torch.randn(count, config.latent_dim, generator=generator)
@@ -60,6 +61,7 @@ class SampleGrid(Callback):
         if loop.rank != 0 or (epoch % self.every and epoch != loop.config.epochs):
             return
         from synth.plots import image_grid_png
+
         images = self.render(loop.model)
         ncol = self.per_class if self.labels is not None else 8
         labels = self.labels.numpy() if self.labels is not None else None

@@ -4,6 +4,7 @@ Seed 001 §4.4.1: β rises linearly 0 → 0.01 over the first 100 epochs.
 Cyclical is Fu et al. (2019): repeat a ramp-then-hold cycle ``n_cycles`` times
 so the encoder gets several chances to use the latent before KL bites.
 """
+
 from __future__ import annotations
 
 import math
@@ -18,9 +19,9 @@ SCHEDULES = ("constant", "linear", "sigmoid", "cyclical")
 class KLSchedule:
     kind: str = "linear"
     beta_max: float = 0.01
-    warmup_epochs: int = 100      # linear / sigmoid: epochs to reach beta_max
-    n_cycles: int = 4             # cyclical: cycles over the whole run
-    ratio: float = 0.5            # cyclical: share of each cycle spent ramping up
+    warmup_epochs: int = 100  # linear / sigmoid: epochs to reach beta_max
+    n_cycles: int = 4  # cyclical: cycles over the whole run
+    ratio: float = 0.5  # cyclical: share of each cycle spent ramping up
 
     def __post_init__(self):
         if self.kind not in SCHEDULES:
@@ -28,8 +29,10 @@ class KLSchedule:
         if not self.beta_max >= 0:
             raise ConfigError(f"beta_max must be ≥ 0, got {self.beta_max!r}")
         if self.warmup_epochs < 0 or self.n_cycles < 1 or not 0 < self.ratio <= 1:
-            raise ConfigError("KL schedule needs warmup_epochs ≥ 0, n_cycles ≥ 1 and 0 < ratio ≤ 1, got "
-                              f"{self.warmup_epochs}, {self.n_cycles}, {self.ratio}")
+            raise ConfigError(
+                "KL schedule needs warmup_epochs ≥ 0, n_cycles ≥ 1 and 0 < ratio ≤ 1, got "
+                f"{self.warmup_epochs}, {self.n_cycles}, {self.ratio}"
+            )
 
     def __call__(self, epoch: int, total_epochs: int) -> float:
         """β for 0-based ``epoch`` of a run of ``total_epochs``."""

@@ -6,13 +6,15 @@ Data order comes from a ``DistributedSampler`` even in a single process
 (``num_replicas=1``): the same seed then gives the same batches here and in
 a one-worker Ray Train run, so both produce the same weights.
 """
+
 from __future__ import annotations
 
 import copy
 import sys
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Callable, Protocol
+from typing import Protocol
 
 import torch
 from torch import nn
@@ -27,13 +29,13 @@ class TrainConfig:
     batch_size: int = 32
     lr: float = 1e-3
     weight_decay: float = 0.0
-    val_fraction: float = 0.1        # share of rows held out for validation / early stopping
-    patience: int | None = 40        # epochs without improvement before stopping; None = never stop early
+    val_fraction: float = 0.1  # share of rows held out for validation / early stopping
+    patience: int | None = 40  # epochs without improvement before stopping; None = never stop early
     min_delta: float = 0.0
     monitor: str = "val_loss"
     seed: int = 0
-    progress: bool | None = None     # tqdm bar; None = only when stderr is a terminal
-    threads: int | None = None       # intra-op threads; None = 1 for small models (see auto_threads)
+    progress: bool | None = None  # tqdm bar; None = only when stderr is a terminal
+    threads: int | None = None  # intra-op threads; None = 1 for small models (see auto_threads)
 
     def __post_init__(self):
         if self.epochs < 1:
@@ -53,10 +55,13 @@ class Recipe(Protocol):
 
     def modules(self, model: nn.Module) -> dict[str, nn.Module]: ...
 
-    def make_optimizers(self, modules: dict[str, nn.Module], config: TrainConfig) -> dict[str, torch.optim.Optimizer]: ...
+    def make_optimizers(
+        self, modules: dict[str, nn.Module], config: TrainConfig
+    ) -> dict[str, torch.optim.Optimizer]: ...
 
-    def train_step(self, modules, batch, optimizers, *, epoch: int, total_epochs: int,
-                   generator: torch.Generator) -> dict[str, float]: ...
+    def train_step(
+        self, modules, batch, optimizers, *, epoch: int, total_epochs: int, generator: torch.Generator
+    ) -> dict[str, float]: ...
 
     def eval_step(self, modules, batch, *, epoch: int, total_epochs: int) -> dict[str, float]: ...
 
@@ -69,11 +74,11 @@ class Recipe(Protocol):
 class Callback:
     """Hooks the loop calls; ``loop.stop_training = True`` ends the run after this epoch."""
 
-    def on_train_begin(self, loop: "TrainingLoop") -> None: ...
+    def on_train_begin(self, loop: TrainingLoop) -> None: ...
 
-    def on_epoch_end(self, loop: "TrainingLoop", logs: dict) -> None: ...
+    def on_epoch_end(self, loop: TrainingLoop, logs: dict) -> None: ...
 
-    def on_train_end(self, loop: "TrainingLoop") -> None: ...
+    def on_train_end(self, loop: TrainingLoop) -> None: ...
 
     def state_dict(self) -> dict:
         return {}
@@ -94,8 +99,9 @@ class EarlyStopping(Callback):
         if logs["epoch"] <= self.start_epoch:
             return
         if self.monitor not in logs:
-            raise ConfigError(f"early stopping monitors {self.monitor!r}, which the loop does not log; "
-                              f"logged: {sorted(logs)}")
+            raise ConfigError(
+                f"early stopping monitors {self.monitor!r}, which the loop does not log; logged: {sorted(logs)}"
+            )
         value = logs[self.monitor]
         if value < self.best - self.min_delta:
             self.best, self.best_epoch, self.wait = value, logs["epoch"], 0
@@ -133,10 +139,21 @@ class TrainingLoop:
     ``reduce_logs`` averages epoch logs across workers (identity here).
     """
 
-    def __init__(self, model: nn.Module, recipe: Recipe, train: TensorDataset, val: TensorDataset | None, *,
-                 config: TrainConfig, callbacks: tuple[Callback, ...] = (), rank: int = 0, world_size: int = 1,
-                 wrap: Callable[[nn.Module], nn.Module] | None = None, device: str | torch.device = "cpu",
-                 reduce_logs: Callable[[dict], dict] | None = None):
+    def __init__(
+        self,
+        model: nn.Module,
+        recipe: Recipe,
+        train: TensorDataset,
+        val: TensorDataset | None,
+        *,
+        config: TrainConfig,
+        callbacks: tuple[Callback, ...] = (),
+        rank: int = 0,
+        world_size: int = 1,
+        wrap: Callable[[nn.Module], nn.Module] | None = None,
+        device: str | torch.device = "cpu",
+        reduce_logs: Callable[[dict], dict] | None = None,
+    ):
         if len(train) == 0:
             raise TrainingError("no training rows")
         self.model, self.recipe, self.train, self.val, self.config = model, recipe, train, val, config
@@ -149,7 +166,7 @@ class TrainingLoop:
         # Per-rank stream for the VAE's reparameterisation noise and the like.
         self.generator = torch.Generator(device="cpu").manual_seed(config.seed * 7919 + rank)
         self.sampler = DistributedSampler(train, num_replicas=world_size, rank=rank, shuffle=True, seed=config.seed)
-        self.epoch = 0               # next epoch to run (0-based)
+        self.epoch = 0  # next epoch to run (0-based)
         self.history: list[dict] = []
         self.stop_training = False
         self.summary: dict = {}
@@ -163,10 +180,14 @@ class TrainingLoop:
             m.load_state_dict(state[name])
 
     def state_dict(self) -> dict:
-        return {"epoch": self.epoch, "modules": self.raw_state(),
-                "optimizers": {k: o.state_dict() for k, o in self.optimizers.items()},
-                "generator": self.generator.get_state(), "history": list(self.history),
-                "callbacks": [cb.state_dict() for cb in self.callbacks]}
+        return {
+            "epoch": self.epoch,
+            "modules": self.raw_state(),
+            "optimizers": {k: o.state_dict() for k, o in self.optimizers.items()},
+            "generator": self.generator.get_state(),
+            "history": list(self.history),
+            "callbacks": [cb.state_dict() for cb in self.callbacks],
+        }
 
     def load_state_dict(self, state: dict) -> None:
         self.epoch = int(state["epoch"])
@@ -191,21 +212,25 @@ class TrainingLoop:
         self.sampler.set_epoch(epoch)
         parts = []
         for batch in self._batches(self.train, self.sampler):
-            logs = self.recipe.train_step(self.modules, batch, self.optimizers, epoch=epoch,
-                                          total_epochs=total, generator=self.generator)
+            logs = self.recipe.train_step(
+                self.modules, batch, self.optimizers, epoch=epoch, total_epochs=total, generator=self.generator
+            )
             parts.append((len(batch[0]), logs))
         logs = {"epoch": epoch + 1, **self.recipe.epoch_logs(epoch, total), **_mean_logs(parts)}
         if self.val is not None and len(self.val):
             for m in self.modules.values():
                 m.eval()
             with torch.no_grad():
-                val_parts = [(len(b[0]), self.recipe.eval_step(self.modules, b, epoch=epoch, total_epochs=total))
-                             for b in self._batches(self.val)]
+                val_parts = [
+                    (len(b[0]), self.recipe.eval_step(self.modules, b, epoch=epoch, total_epochs=total))
+                    for b in self._batches(self.val)
+                ]
             logs.update(_mean_logs(val_parts, prefix="val_"))
         logs = self.reduce_logs(logs)
         if not all(v == v and abs(v) != float("inf") for v in logs.values()):
-            raise TrainingError(f"training diverged at epoch {epoch + 1} (non-finite loss: {logs}); "
-                                "lower the learning rate or beta_max")
+            raise TrainingError(
+                f"training diverged at epoch {epoch + 1} (non-finite loss: {logs}); lower the learning rate or beta_max"
+            )
         logs["seconds"] = time.perf_counter() - started
         return logs
 
@@ -230,8 +255,9 @@ class TrainingLoop:
                 cb.on_epoch_end(self, logs)
             if progress is not None:
                 progress.update(1)
-                progress.set_postfix({k: f"{v:.4g}" for k, v in logs.items()
-                                      if k in ("loss", "val_loss", "beta", "d_loss", "g_loss")})
+                progress.set_postfix(
+                    {k: f"{v:.4g}" for k, v in logs.items() if k in ("loss", "val_loss", "beta", "d_loss", "g_loss")}
+                )
         if progress is not None:
             progress.close()
         for cb in self.callbacks:
@@ -252,6 +278,7 @@ def _progress(config: TrainConfig, start: int):
     if not show:
         return None
     from tqdm.auto import tqdm
+
     return tqdm(total=config.epochs, initial=start, desc="train", unit="epoch", leave=False)
 
 
@@ -259,12 +286,25 @@ def default_callbacks(config: TrainConfig, recipe: Recipe, *, has_val: bool) -> 
     """Early stopping on the validation loss once the recipe's schedule has settled."""
     if config.patience is None or not has_val:
         return []
-    return [EarlyStopping(monitor=config.monitor, patience=config.patience, min_delta=config.min_delta,
-                          start_epoch=recipe.settled_epoch)]
+    return [
+        EarlyStopping(
+            monitor=config.monitor,
+            patience=config.patience,
+            min_delta=config.min_delta,
+            start_epoch=recipe.settled_epoch,
+        )
+    ]
 
 
-def fit_local(model: nn.Module, recipe: Recipe, train: TensorDataset, val: TensorDataset | None,
-              config: TrainConfig, *, callbacks: tuple[Callback, ...] = ()) -> tuple[list[dict], dict]:
+def fit_local(
+    model: nn.Module,
+    recipe: Recipe,
+    train: TensorDataset,
+    val: TensorDataset | None,
+    config: TrainConfig,
+    *,
+    callbacks: tuple[Callback, ...] = (),
+) -> tuple[list[dict], dict]:
     """Train in this process. Returns (history, summary); ``model`` holds the final
     (best, with early stopping) weights. Ray Train's wrapper has the same signature."""
     stopping = default_callbacks(config, recipe, has_val=val is not None and len(val) > 0)

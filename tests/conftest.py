@@ -1,5 +1,6 @@
 """Shared fixtures. Ray tests share ONE session-scoped local Ray (num_cpus=2);
 GPU tests skip cleanly without CUDA."""
+
 from __future__ import annotations
 
 import os
@@ -15,6 +16,7 @@ os.environ.setdefault("RAY_ACCEL_ENV_VAR_OVERRIDE_ON_ZERO", "0")
 
 def pytest_collection_modifyitems(config, items):
     import torch
+
     if torch.cuda.is_available():
         return
     skip = pytest.mark.skip(reason="needs a CUDA GPU (none on this machine)")
@@ -28,9 +30,21 @@ def ray_session():
     """One local Ray for the whole test session (start-up costs ~5–20 s here)."""
     ray = pytest.importorskip("ray")
     if not ray.is_initialized():
-        ray.init(num_cpus=2, include_dashboard=False, log_to_driver=False,
-                 runtime_env={"env_vars": {"PYTHONPATH": os.pathsep.join(filter(None, [
-                     os.path.dirname(os.path.dirname(os.path.abspath(__file__))), os.environ.get("PYTHONPATH")]))}})
+        ray.init(
+            num_cpus=2,
+            include_dashboard=False,
+            log_to_driver=False,
+            runtime_env={
+                "env_vars": {
+                    "PYTHONPATH": os.pathsep.join(
+                        filter(
+                            None,
+                            [os.path.dirname(os.path.dirname(os.path.abspath(__file__))), os.environ.get("PYTHONPATH")],
+                        )
+                    )
+                }
+            },
+        )
     yield ray
     ray.shutdown()
 
@@ -38,6 +52,7 @@ def ray_session():
 @pytest.fixture(scope="session")
 def iris_frame() -> pd.DataFrame:
     from synth.data.sources import load_embedded
+
     return load_embedded("iris").data
 
 
@@ -46,8 +61,10 @@ def iris_synth(iris_frame):
     """Seed 001's Iris VAE (latent 5, 300 epochs), trained once per session (~6 s). Its recipe is
     spelled out: the package defaults were retuned in issue 9 (64-32, β 1e-4, 1000 epochs)."""
     from synth.synthesizer import LatentSynthesizer
-    return LatentSynthesizer(model="vae", latent_dim=5, hidden=(16, 8), beta_max=0.01, epochs=300, patience=40,
-                             random_state=0).fit(iris_frame, y="species")
+
+    return LatentSynthesizer(
+        model="vae", latent_dim=5, hidden=(16, 8), beta_max=0.01, epochs=300, patience=40, random_state=0
+    ).fit(iris_frame, y="species")
 
 
 @pytest.fixture(scope="session")
@@ -56,8 +73,14 @@ def blobs_frame() -> pd.DataFrame:
     rng = np.random.default_rng(0)
     centers = np.array([[0, 0, 0], [6, 6, 0], [0, 6, 6]], float)
     X = np.concatenate([c + rng.standard_normal((40, 3)) for c in centers])
-    return pd.DataFrame({"a": X[:, 0], "b": np.round(X[:, 1] * 10).astype(np.int64), "c": X[:, 2],
-                         "kind": np.repeat(["x", "y", "z"], 40)})
+    return pd.DataFrame(
+        {
+            "a": X[:, 0],
+            "b": np.round(X[:, 1] * 10).astype(np.int64),
+            "c": X[:, 2],
+            "kind": np.repeat(["x", "y", "z"], 40),
+        }
+    )
 
 
 # Stand-in pytorch-fid Inception weights (right shapes, calibrated BatchNorm; no download here):
@@ -65,6 +88,7 @@ def blobs_frame() -> pd.DataFrame:
 @pytest.fixture(scope="session")
 def fid_torch_home(tmp_path_factory) -> Path:
     from synth.metrics.offline_inception import write_offline_weights
+
     home = tmp_path_factory.mktemp("torch_home")
     write_offline_weights(home, seed=0, calibration_images=4)
     return home
@@ -73,6 +97,7 @@ def fid_torch_home(tmp_path_factory) -> Path:
 @pytest.fixture(scope="session")
 def fid_weights(fid_torch_home) -> Path:
     from synth.metrics.offline_inception import WEIGHTS_NAME
+
     return fid_torch_home / "hub" / "checkpoints" / WEIGHTS_NAME
 
 
@@ -88,4 +113,5 @@ def cli_fails(capsys):
         assert code == 2, err
         assert message in err and "Traceback" not in err, err
         return err
+
     return fails

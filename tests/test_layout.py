@@ -1,5 +1,6 @@
 """SPEC §2: imports only flow cluster ← synth ← {tune, serve} ← latentsynth, ray stays at
 the edges, and modules stay small."""
+
 import ast
 import sys
 from pathlib import Path

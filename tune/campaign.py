@@ -9,6 +9,7 @@ experiment state, so ``resume`` can rebuild the trainable and continue an
 interrupted campaign with ``Tuner.restore``: finished trials are kept,
 unfinished ones continue from their latest checkpoint.
 """
+
 from __future__ import annotations
 
 import json
@@ -20,8 +21,16 @@ from synth.errors import ConfigError, DataError
 from synth.models import get_model_kind
 from tune.data import CampaignData, load_campaign_data
 from tune.probe import BETA_REF, HIGHER_IS_BETTER
-from tune.space import (Space, build_space, default_space, mutations, parse_space, representative_config,
-                        to_param_space, trial_count)
+from tune.space import (
+    Space,
+    build_space,
+    default_space,
+    mutations,
+    parse_space,
+    representative_config,
+    to_param_space,
+    trial_count,
+)
 from tune.trainable import TrialSetup, run_trial, train_trial
 
 CAMPAIGN_FILE = "latentsynth_campaign.json"
@@ -32,29 +41,30 @@ DEFAULT_METRIC = "objective"
 @dataclass(frozen=True)
 class CampaignSpec:
     """Everything that defines a campaign; saved as JSON so ``--resume`` needs only its path."""
+
     source: str
     model: str = "vae"
     label: str | None = None
     unlabelled: bool = False
     holdout: float = 0.2
     num_samples: int = 8
-    epochs: int | None = None              # per trial; None: the data kind's default (300 rows, 60 images)
+    epochs: int | None = None  # per trial; None: the data kind's default (300 rows, 60 images)
     scheduler: str = "asha"
     metric: str = DEFAULT_METRIC
-    mode: str | None = None                # None: max for CAR, min otherwise
-    space: dict = field(default_factory=dict)   # the user's overrides of the default space (file form)
-    fixed: dict = field(default_factory=dict)   # --set options shared by every trial
+    mode: str | None = None  # None: max for CAR, min otherwise
+    space: dict = field(default_factory=dict)  # the user's overrides of the default space (file form)
+    fixed: dict = field(default_factory=dict)  # --set options shared by every trial
     seed: int = 0
     beta_ref: float = BETA_REF
     metrics_every: int = 5
-    grace_period: int | None = None        # ASHA: epochs before a trial can be stopped (default: _default_grace)
+    grace_period: int | None = None  # ASHA: epochs before a trial can be stopped (default: _default_grace)
     reduction_factor: int = 3
-    perturbation_interval: int | None = None   # PBT: epochs between exploit/explore (default epochs/10)
-    pbt_synch: bool = False                # PBT: every trial waits at each interval (fair, slower)
+    perturbation_interval: int | None = None  # PBT: epochs between exploit/explore (default epochs/10)
+    pbt_synch: bool = False  # PBT: every trial waits at each interval (fair, slower)
     cpus_per_trial: float = 1.0
     max_concurrent: int | None = None
-    workers_per_trial: int = 0             # >0: each trial is a Ray Train run with that many workers
-    fingerprint: str | None = None         # of the data, recorded at the start; a resume checks it
+    workers_per_trial: int = 0  # >0: each trial is a Ray Train run with that many workers
+    fingerprint: str | None = None  # of the data, recorded at the start; a resume checks it
 
     def __post_init__(self):
         if isinstance(self.num_samples, bool) or not isinstance(self.num_samples, int) or self.num_samples < 1:
@@ -70,8 +80,9 @@ class CampaignSpec:
         if self.metrics_every < 1:
             raise ConfigError(f"metrics_every must be ≥ 1, got {self.metrics_every}")
         if self.reduction_factor < 2:
-            raise ConfigError(f"reduction_factor must be ≥ 2 (ASHA keeps 1/N of the trials at each rung), "
-                              f"got {self.reduction_factor}")
+            raise ConfigError(
+                f"reduction_factor must be ≥ 2 (ASHA keeps 1/N of the trials at each rung), got {self.reduction_factor}"
+            )
         if self.workers_per_trial:
             _require_ray_train()
 
@@ -88,19 +99,21 @@ def _require_ray_train() -> None:
     report (and the trial's probes) from the Train workers to Tune (Train V2's
     ``ray.tune.integration.ray_train.TuneReportCallback``) so ASHA/PBT still see every epoch.
     Until it does, asking for it is an error rather than a silent single-process run."""
-    raise ConfigError("workers_per_trial > 0 needs Ray Train support that forwards every epoch's report to Tune "
-                      "(so ASHA and PBT can act on it); this build's synth.distributed.ray_train_fn does not, so "
-                      "run each trial in one process (workers_per_trial 0)")
+    raise ConfigError(
+        "workers_per_trial > 0 needs Ray Train support that forwards every epoch's report to Tune "
+        "(so ASHA and PBT can act on it); this build's synth.distributed.ray_train_fn does not, so "
+        "run each trial in one process (workers_per_trial 0)"
+    )
 
 
 @dataclass
 class Prepared:
-    spec: CampaignSpec                     # with epochs resolved
+    spec: CampaignSpec  # with epochs resolved
     data: CampaignData
     space: Space
     setup: TrialSetup
-    reported: list[str]                    # metric names every trial reports
-    dry_run: dict                          # the dry run's last report
+    reported: list[str]  # metric names every trial reports
+    dry_run: dict  # the dry run's last report
 
     @property
     def n_trials(self) -> int:
@@ -124,29 +137,35 @@ def prepare(spec: CampaignSpec, *, dry_run: bool = True, data: CampaignData | No
     if "random_state" in spec.fixed or "epochs" in spec.fixed or "model" in spec.fixed:
         raise ConfigError("set model, epochs and the seed with --model, --epochs and --seed, not --set")
     kind = get_model_kind(spec.model)
-    data = data or load_campaign_data(spec.source, label=spec.label, unlabelled=spec.unlabelled,
-                                      holdout=spec.holdout, seed=spec.seed)
+    data = data or load_campaign_data(
+        spec.source, label=spec.label, unlabelled=spec.unlabelled, holdout=spec.holdout, seed=spec.seed
+    )
     if spec.fingerprint not in (None, data.split["fingerprint"]):
-        raise DataError(f"the data at {spec.source!r} is not the data this campaign started with "
-                        f"(fingerprint {data.split['fingerprint']} vs {spec.fingerprint}); a campaign must train "
-                        "on the same rows throughout")
+        raise DataError(
+            f"the data at {spec.source!r} is not the data this campaign started with "
+            f"(fingerprint {data.split['fingerprint']} vs {spec.fingerprint}); a campaign must train "
+            "on the same rows throughout"
+        )
     epochs = spec.epochs or SynthConfig(model=spec.model).resolve(data.kind, seed=spec.seed).epochs
     spec = replace(spec, epochs=epochs, fingerprint=data.split["fingerprint"])
-    defaults = default_space(family=kind.family, variational=_variational(spec.model, data.kind),
-                             data_kind=data.kind, epochs=epochs)
+    defaults = default_space(
+        family=kind.family, variational=_variational(spec.model, data.kind), data_kind=data.kind, epochs=epochs
+    )
     space = build_space(model=spec.model, defaults=defaults, overrides=spec.space)
     space = {k: p for k, p in space.items() if k not in spec.fixed}
     parse_space({k: {"fixed": v} for k, v in spec.fixed.items()}, model=spec.model)
     if not any(p.kind != "fixed" for p in space.values()):
-        raise ConfigError("the search space searches nothing (every key is fixed); give at least one key a "
-                          "list or a range")
+        raise ConfigError(
+            "the search space searches nothing (every key is fixed); give at least one key a list or a range"
+        )
     if spec.scheduler == "asha" and spec.grace_period is None:
         spec = replace(spec, grace_period=_default_grace(space, epochs, fixed=spec.fixed))
     _check_scheduler(spec, space)
     fixed = {"model": spec.model, "epochs": epochs, "random_state": spec.seed, "patience": None, **spec.fixed}
     interval = _interval(spec, epochs)
-    setup = TrialSetup(data=data, fixed=fixed, beta_ref=spec.beta_ref, metrics_every=spec.metrics_every,
-                       checkpoint_every=interval)
+    setup = TrialSetup(
+        data=data, fixed=fixed, beta_ref=spec.beta_ref, metrics_every=spec.metrics_every, checkpoint_every=interval
+    )
     reported, last = [], {}
     if dry_run:
         reported, last = _dry_run(setup, space)
@@ -168,14 +187,17 @@ def _check_scheduler(spec: CampaignSpec, space: Space) -> None:
     if spec.scheduler == "asha" and spec.grace_period is not None and spec.grace_period > spec.epochs:
         raise ConfigError(f"grace_period must be in [1, {spec.epochs}] (the epochs), got {spec.grace_period}")
     if spec.scheduler == "pbt" and not mutations(space):
-        raise ConfigError("PBT needs a searched parameter it can change mid-run (kl_schedule, beta_max, "
-                          "warmup_epochs, lr, …); latent_dim and the network's shape cannot be mutated")
+        raise ConfigError(
+            "PBT needs a searched parameter it can change mid-run (kl_schedule, beta_max, "
+            "warmup_epochs, lr, …); latent_dim and the network's shape cannot be mutated"
+        )
 
 
 def _interval(spec: CampaignSpec, epochs: int) -> int:
     """Epochs between checkpoints: PBT's perturbation interval, else a tenth of the run."""
-    interval = (spec.perturbation_interval if spec.scheduler == "pbt" and spec.perturbation_interval
-                else max(1, epochs // 10))
+    interval = (
+        spec.perturbation_interval if spec.scheduler == "pbt" and spec.perturbation_interval else max(1, epochs // 10)
+    )
     if not 1 <= interval <= epochs:
         raise ConfigError(f"perturbation_interval must be in [1, {epochs}] (the epochs), got {interval}")
     return interval
@@ -196,17 +218,25 @@ def _scheduler(prepared: Prepared):
 
     spec = prepared.spec
     if spec.scheduler == "asha":
-        return ASHAScheduler(time_attr="epoch", max_t=spec.epochs, grace_period=spec.grace_period,
-                             reduction_factor=spec.reduction_factor)
-    return PopulationBasedTraining(time_attr="epoch", perturbation_interval=prepared.setup.checkpoint_every,
-                                   hyperparam_mutations=mutations(prepared.space), quantile_fraction=0.25,
-                                   resample_probability=0.25, synch=spec.pbt_synch)
+        return ASHAScheduler(
+            time_attr="epoch", max_t=spec.epochs, grace_period=spec.grace_period, reduction_factor=spec.reduction_factor
+        )
+    return PopulationBasedTraining(
+        time_attr="epoch",
+        perturbation_interval=prepared.setup.checkpoint_every,
+        hyperparam_mutations=mutations(prepared.space),
+        quantile_fraction=0.25,
+        resample_probability=0.25,
+        synch=spec.pbt_synch,
+    )
 
 
 def trainable(prepared: Prepared):
     from ray import tune as ray_tune
-    return ray_tune.with_resources(ray_tune.with_parameters(run_trial, setup=prepared.setup),
-                                   {"cpu": prepared.spec.cpus_per_trial})
+
+    return ray_tune.with_resources(
+        ray_tune.with_parameters(run_trial, setup=prepared.setup), {"cpu": prepared.spec.cpus_per_trial}
+    )
 
 
 def experiment_path(storage_path: str | Path, name: str) -> Path:
@@ -220,20 +250,32 @@ def run(prepared: Prepared, *, storage_path: str | Path, name: str, verbose: int
 
     path = experiment_path(storage_path, name)
     if ray_tune.Tuner.can_restore(str(path)):
-        raise ConfigError(f"a campaign already exists at {path}; continue it with --resume, or choose another "
-                          "--name or --storage-path")
+        raise ConfigError(
+            f"a campaign already exists at {path}; continue it with --resume, or choose another "
+            "--name or --storage-path"
+        )
     spec = prepared.spec
     path.mkdir(parents=True, exist_ok=True)
     (path / CAMPAIGN_FILE).write_text(json.dumps({"spec": asdict(spec), "reported": prepared.reported}, indent=2))
     tuner = ray_tune.Tuner(
-        trainable(prepared), param_space=to_param_space(prepared.space),
-        tune_config=ray_tune.TuneConfig(metric=spec.metric, mode=spec.resolved_mode, scheduler=_scheduler(prepared),
-                                        num_samples=spec.num_samples, max_concurrent_trials=spec.max_concurrent,
-                                        search_alg=BasicVariantGenerator(random_state=spec.seed),
-                                        reuse_actors=True),
-        run_config=ray_tune.RunConfig(storage_path=str(path.parent), name=name, verbose=verbose,
-                                      checkpoint_config=ray_tune.CheckpointConfig(
-                                          num_to_keep=2 if spec.scheduler == "asha" else 4)))
+        trainable(prepared),
+        param_space=to_param_space(prepared.space),
+        tune_config=ray_tune.TuneConfig(
+            metric=spec.metric,
+            mode=spec.resolved_mode,
+            scheduler=_scheduler(prepared),
+            num_samples=spec.num_samples,
+            max_concurrent_trials=spec.max_concurrent,
+            search_alg=BasicVariantGenerator(random_state=spec.seed),
+            reuse_actors=True,
+        ),
+        run_config=ray_tune.RunConfig(
+            storage_path=str(path.parent),
+            name=name,
+            verbose=verbose,
+            checkpoint_config=ray_tune.CheckpointConfig(num_to_keep=2 if spec.scheduler == "asha" else 4),
+        ),
+    )
     return tuner.fit()
 
 
@@ -257,8 +299,9 @@ def resume(prepared: Prepared, *, storage_path: str | Path, name: str):
     from ray import tune as ray_tune
 
     path = experiment_path(storage_path, name)
-    tuner = ray_tune.Tuner.restore(str(path), trainable=trainable(prepared), resume_unfinished=True,
-                                   resume_errored=False, restart_errored=False)
+    tuner = ray_tune.Tuner.restore(
+        str(path), trainable=trainable(prepared), resume_unfinished=True, resume_errored=False, restart_errored=False
+    )
     return tuner.fit()
 
 

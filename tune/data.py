@@ -5,6 +5,7 @@ One seeded, stratified hold-out split for the whole campaign (the same split
 way), so every trial sees the same training rows, is scored on the same unseen
 rows, and the exported best model can be checked with `latentsynth evaluate`.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -22,12 +23,12 @@ from synth.errors import ConfigError
 @dataclass
 class CampaignData:
     source: str
-    kind: str                                   # "tabular" | "image"
-    X_fit: pd.DataFrame | np.ndarray            # LatentSynthesizer.fit(X_fit, y_fit)
-    y_fit: object                               # label column name, labels, or None
-    holdout: RawData                            # held-out rows as loaded (cleaned per trial config)
+    kind: str  # "tabular" | "image"
+    X_fit: pd.DataFrame | np.ndarray  # LatentSynthesizer.fit(X_fit, y_fit)
+    y_fit: object  # label column name, labels, or None
+    holdout: RawData  # held-out rows as loaded (cleaned per trial config)
     unlabelled: bool
-    split: dict                                 # what `latentsynth train` records in model.json
+    split: dict  # what `latentsynth train` records in model.json
 
     def holdout_rows(self, config: SynthConfig) -> tuple[pd.DataFrame | np.ndarray, np.ndarray | None]:
         """Held-out rows in original units, cleaned like training but without the outlier
@@ -35,8 +36,7 @@ class CampaignData:
         part = self.holdout
         if part.kind != "tabular":
             return part.data, (None if self.unlabelled else part.labels)
-        options = CleaningOptions(config.na_tokens, config.missing, None, config.clip,
-                                  drop_columns=config.drop_columns)
+        options = CleaningOptions(config.na_tokens, config.missing, None, config.clip, drop_columns=config.drop_columns)
         frame, y, _ = clean_table(part.data, label=part.label_column, options=options)
         return frame, (None if self.unlabelled or y is None else y.to_numpy())
 
@@ -49,14 +49,21 @@ def _fit_inputs(raw: RawData, *, unlabelled: bool):
     return raw.data, (None if unlabelled else raw.labels)
 
 
-def load_campaign_data(source: str, *, label: str | None, unlabelled: bool, holdout: float, seed: int,
-                       raw: RawData | None = None) -> CampaignData:
+def load_campaign_data(
+    source: str, *, label: str | None, unlabelled: bool, holdout: float, seed: int, raw: RawData | None = None
+) -> CampaignData:
     """Load ``source`` (embedded name or CSV) and split off ``holdout`` of it with ``seed``."""
     if not 0 < holdout < 1:
         raise ConfigError(f"a campaign scores trials on held-out rows, so --holdout must be in (0, 1), got {holdout}")
     raw = raw or load_source(source, label=label)
     train, test = holdout_split(raw, test_size=holdout, seed=seed)
     X, y = _fit_inputs(train, unlabelled=unlabelled)
-    split = {"source": source, "label": label, "unlabelled": unlabelled, "holdout": holdout, "seed": seed,
-             "fingerprint": fingerprint(raw)}
+    split = {
+        "source": source,
+        "label": label,
+        "unlabelled": unlabelled,
+        "holdout": holdout,
+        "seed": seed,
+        "fingerprint": fingerprint(raw),
+    }
     return CampaignData(source, raw.kind, X, y, test, unlabelled, split)

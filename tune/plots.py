@@ -1,5 +1,6 @@
 """Campaign figures as PNG bytes (matplotlib, headless): the metric against latent size
 per KL schedule, β(t) of the top trials, and every trial's learning curve."""
+
 from __future__ import annotations
 
 import numpy as np
@@ -18,8 +19,9 @@ def _colors(plt, groups: list) -> dict:
     return {g: cmap(i % 10) for i, g in enumerate(groups)}
 
 
-def metric_by_param_png(frame: pd.DataFrame, *, x: str, metric: str, mode: str, group: str | None = None,
-                        completed: str = "completed") -> bytes:
+def metric_by_param_png(
+    frame: pd.DataFrame, *, x: str, metric: str, mode: str, group: str | None = None, completed: str = "completed"
+) -> bytes:
     """``metric`` (final value per trial) against ``x``, one colour per ``group`` value. Filled
     markers: trials trained to the end; hollow: stopped early. The line joins the best
     completed trial of each x per group."""
@@ -41,13 +43,19 @@ def metric_by_param_png(frame: pd.DataFrame, *, x: str, metric: str, mode: str, 
         if len(best):
             ax.plot([position[v] + offset for v in best.index], best.values, color=colors[g], lw=1.2)
     if len(data) and (data[metric] > 0).all():
-        ax.set_yscale("log")   # stopped trials sit far above the finished ones
+        ax.set_yscale("log")  # stopped trials sit far above the finished ones
     ax.set_xticks(range(len(xs)), [str(v) for v in xs])
     ax.set(xlabel=x, ylabel=f"{metric} (final)", title=f"{metric} by {x}" + (f" and {group}" if group else ""))
     if len(groups) > 1 or groups[0] is not None:
         ax.legend(fontsize=8, title=group)
-    ax.text(0.01, 0.01, "filled: trained to the end · hollow: stopped early", transform=ax.transAxes,
-            fontsize=7, color="gray")
+    ax.text(
+        0.01,
+        0.01,
+        "filled: trained to the end · hollow: stopped early",
+        transform=ax.transAxes,
+        fontsize=7,
+        color="gray",
+    )
     return _png(plt, fig)
 
 
@@ -64,8 +72,9 @@ def beta_curves_png(curves: list[tuple[str, list[int], list[float]]]) -> bytes:
     return _png(plt, fig)
 
 
-def learning_curves_png(curves: dict[str, pd.DataFrame], *, metrics: list[str], groups: dict[str, str],
-                        best: str | None = None) -> bytes:
+def learning_curves_png(
+    curves: dict[str, pd.DataFrame], *, metrics: list[str], groups: dict[str, str], best: str | None = None
+) -> bytes:
     """Per-epoch ``metrics`` of every trial (one panel each), coloured by ``groups[trial]``;
     the best trial drawn thick. A short line is a trial the scheduler stopped."""
     import matplotlib.lines as mlines
@@ -81,8 +90,14 @@ def learning_curves_png(curves: dict[str, pd.DataFrame], *, metrics: list[str], 
             positive &= bool(np.all(values[np.isfinite(values)] > 0))
             thick = trial == best
             color = colors[groups.get(trial, "")]
-            ax.plot(curve["epoch"], values, color=color, lw=2.4 if thick else 0.9,
-                    alpha=1.0 if thick else 0.7, zorder=3 if thick else 2)
+            ax.plot(
+                curve["epoch"],
+                values,
+                color=color,
+                lw=2.4 if thick else 0.9,
+                alpha=1.0 if thick else 0.7,
+                zorder=3 if thick else 2,
+            )
             ax.scatter(curve["epoch"].iloc[-1:], values[-1:], color=color, s=12, zorder=3)  # where it ended
         if positive:
             ax.set_yscale("log")

@@ -17,6 +17,7 @@ tiny β; the ELBO at one fixed β_ref (default 0.01, seed 001's β_max) is the s
 yardstick for every trial. The factor (2 − CAR) leaves a model whose samples all
 stay in their cluster at its ELBO and doubles it for one whose samples never do.
 """
+
 from __future__ import annotations
 
 import copy
@@ -27,7 +28,7 @@ import torch
 from synth.errors import GenerationError, UnknownClusterError
 from synth.metrics import cluster_adherence_rate, latent_frechet_distance
 
-BETA_REF = 0.01        # seed 001's β_max
+BETA_REF = 0.01  # seed 001's β_max
 PROBE_METHOD = "random"
 HIGHER_IS_BETTER = {"car"}
 
@@ -77,13 +78,16 @@ def method_metrics(snap, Z_train: np.ndarray, X_holdout, y_holdout, *, n: int, r
         except GenerationError:
             return {"car": 0.0, "latent_fd": float("nan"), "latent_fd_rel": float("nan")}
         codes = np.array([snap.cluster_code(c) for c in samples.labels])
-        car = cluster_adherence_rate(snap.encode(samples.data), codes, predict=snap.gaussians_.predict,
-                                     in_region=snap.gaussians_.in_region)["car"]
+        car = cluster_adherence_rate(
+            snap.encode(samples.data), codes, predict=snap.gaussians_.predict, in_region=snap.gaussians_.in_region
+        )["car"]
         z_hold = snap.encode(X_holdout)
         hold_codes = _holdout_codes(snap, z_hold, y_holdout)
-        fds = [latent_frechet_distance(z_hold[hold_codes == k], samples.latents[codes == k])
-               for k in range(len(snap.cluster_names_))
-               if (hold_codes == k).sum() >= 2 and (codes == k).sum() >= 2]
+        fds = [
+            latent_frechet_distance(z_hold[hold_codes == k], samples.latents[codes == k])
+            for k in range(len(snap.cluster_names_))
+            if (hold_codes == k).sum() >= 2 and (codes == k).sum() >= 2
+        ]
     finally:
         module.train(was_training)
     fd = float(np.mean(fds)) if fds else float("nan")

@@ -5,6 +5,7 @@ The export is retrain-free: the best trial's final checkpoint holds the exact
 loop state, so the artifact is rebuilt by restoring it and fitting the cluster
 model on those weights — what the trial itself did when it finished.
 """
+
 from __future__ import annotations
 
 import math
@@ -23,13 +24,13 @@ COMPLETED, STOPPED, ERROR = "completed", "stopped early", "error"
 @dataclass
 class TrialRecord:
     trial_id: str
-    status: str                       # completed | stopped early | error
-    config: dict                      # the trial's final config (after any PBT mutation)
-    final: dict                       # its last report
-    curve: pd.DataFrame               # one row per epoch reported (a resumed epoch counted once)
-    checkpoint: object = None         # ray.tune.Checkpoint of its latest state, or None
+    status: str  # completed | stopped early | error
+    config: dict  # the trial's final config (after any PBT mutation)
+    final: dict  # its last report
+    curve: pd.DataFrame  # one row per epoch reported (a resumed epoch counted once)
+    checkpoint: object = None  # ray.tune.Checkpoint of its latest state, or None
     error: str | None = None
-    history: list[dict] = field(default_factory=list)   # loop history from the final checkpoint (filled lazily)
+    history: list[dict] = field(default_factory=list)  # loop history from the final checkpoint (filled lazily)
 
     @property
     def epochs_run(self) -> int:
@@ -49,8 +50,9 @@ def collect(grid) -> list[TrialRecord]:
         trial_id = metrics.get("trial_id") or Path(result.path).name
         error = None if result.error is None else str(result.error).strip().splitlines()[-1][:300]
         status = ERROR if error else (COMPLETED if metrics.get("training_complete") == 1 else STOPPED)
-        records.append(TrialRecord(str(trial_id), status, dict(result.config or {}), metrics, curve,
-                                   result.checkpoint, error))
+        records.append(
+            TrialRecord(str(trial_id), status, dict(result.config or {}), metrics, curve, result.checkpoint, error)
+        )
     return sorted(records, key=lambda r: r.trial_id)
 
 
@@ -58,8 +60,9 @@ def _finite(value) -> bool:
     return isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)
 
 
-def results_frame(records: list[TrialRecord], *, searched: list[str], reported: list[str], metric: str,
-                  mode: str) -> pd.DataFrame:
+def results_frame(
+    records: list[TrialRecord], *, searched: list[str], reported: list[str], metric: str, mode: str
+) -> pd.DataFrame:
     """One row per trial: id, status, epochs run, its searched config, its final metrics and the
     best value of the campaign metric over its run; best trial first."""
     rows = []
@@ -101,8 +104,11 @@ def best_record(records: list[TrialRecord], *, metric: str, mode: str) -> TrialR
     done = [r for r in records if r.status == COMPLETED and _finite(r.final.get(metric))]
     if not done:
         errors = [r.error for r in records if r.error]
-        raise TrainingError("no trial finished training with a finite " + repr(metric)
-                            + (f"; the first trial error was: {errors[0]}" if errors else ""))
+        raise TrainingError(
+            "no trial finished training with a finite "
+            + repr(metric)
+            + (f"; the first trial error was: {errors[0]}" if errors else "")
+        )
     sign = 1 if mode == "min" else -1
     return min(done, key=lambda r: (sign * r.final[metric], r.trial_id))
 
@@ -122,13 +128,27 @@ def load_histories(records: list[TrialRecord]) -> None:
             r.history = list(final_state(r)["loop"]["history"])
 
 
-def export_best(record: TrialRecord, setup: TrialSetup, out: str | Path, *, searched: list[str],
-                reported: list[str], metric: str, mode: str, overwrite: bool = False) -> Path:
+def export_best(
+    record: TrialRecord,
+    setup: TrialSetup,
+    out: str | Path,
+    *,
+    searched: list[str],
+    reported: list[str],
+    metric: str,
+    mode: str,
+    overwrite: bool = False,
+) -> Path:
     """Write the best trial as an artifact directory (`latentsynth generate` / `serve` read it)."""
     state = final_state(record)
     syn = train_trial(record.config, setup, report=lambda metrics, state: None, state=state, export_only=True)
-    syn.metrics_["tune"] = {"trial_id": record.trial_id, "metric": metric, "mode": mode,
-                            "value": record.final.get(metric), "epochs_run": record.epochs_run,
-                            "config": {k: _cell(record.config.get(k)) for k in searched},
-                            "final": {k: record.final[k] for k in reported if _finite(record.final.get(k))}}
+    syn.metrics_["tune"] = {
+        "trial_id": record.trial_id,
+        "metric": metric,
+        "mode": mode,
+        "value": record.final.get(metric),
+        "epochs_run": record.epochs_run,
+        "config": {k: _cell(record.config.get(k)) for k in searched},
+        "final": {k: record.final[k] for k in reported if _finite(record.final.get(k))},
+    }
     return syn.save(out, overwrite=overwrite)

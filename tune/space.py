@@ -14,6 +14,7 @@ Keys are ``SynthConfig`` field names, so anything a model kind adds to the confi
 (a GAN's critic steps, say) can be searched without touching this module.
 A user's file overrides the default space key by key.
 """
+
 from __future__ import annotations
 
 import json
@@ -29,8 +30,20 @@ KINDS = ("fixed", "choice", "grid", "uniform", "loguniform", "randint")
 # Set elsewhere: --model picks the model, --epochs is the scheduler's budget.
 NOT_SEARCHABLE = {"model": "--model", "epochs": "--epochs"}
 # PBT copies weights between trials, so it may only mutate what leaves their shapes alone.
-NOT_MUTABLE = {"latent_dim", "hidden", "channels", "output", "random_state", "model", "epochs",
-               "na_tokens", "missing", "outlier_z", "clip", "drop_columns"}
+NOT_MUTABLE = {
+    "latent_dim",
+    "hidden",
+    "channels",
+    "output",
+    "random_state",
+    "model",
+    "epochs",
+    "na_tokens",
+    "missing",
+    "outlier_z",
+    "clip",
+    "drop_columns",
+}
 KL_KEYS = ("kl_schedule", "beta_max", "warmup_epochs", "kl_cycles")
 # Seed 001 hand-tuned latent 5 for rows; images start larger.
 LATENT_DIMS = {"tabular": [2, 3, 5, 8], "image": [8, 16, 32], "record": [4, 8, 16]}
@@ -42,6 +55,7 @@ GAN_SPACE = {"lr": {"loguniform": [5e-5, 5e-4]}, "critic_steps": [1, 3, 5], "gp_
 @dataclass(frozen=True)
 class Param:
     """One searched (or fixed) config field. ``values``: the choices, or (low, high)."""
+
     name: str
     kind: str
     values: tuple
@@ -49,6 +63,7 @@ class Param:
     def to_ray(self):
         """The Ray Tune domain for this parameter (a plain value when fixed)."""
         from ray import tune as ray_tune
+
         if self.kind == "fixed":
             return self.values[0]
         if self.kind == "choice":
@@ -109,8 +124,10 @@ def parse_param(name: str, spec) -> Param:
     """One entry of a space file → Param; ConfigError naming the key on anything malformed."""
     if isinstance(spec, dict):
         if len(spec) != 1 or next(iter(spec)) not in KINDS:
-            raise ConfigError(f"search space key {name!r}: a mapping must have exactly one of the keys "
-                              f"{list(KINDS)}, got {sorted(spec)}")
+            raise ConfigError(
+                f"search space key {name!r}: a mapping must have exactly one of the keys "
+                f"{list(KINDS)}, got {sorted(spec)}"
+            )
         kind, values = next(iter(spec.items()))
         if kind == "fixed":
             return Param(name, kind, (values,))
@@ -173,18 +190,23 @@ def default_space(*, family: str, variational: bool, data_kind: str, epochs: int
     """The space searched when the user gives none (file form). Autoencoders: latent size,
     learning rate and — for a VAE — the KL schedule, β_max and warm-up length."""
     if family == "autoencoder":
-        space = {"latent_dim": list(LATENT_DIMS.get(data_kind, LATENT_DIMS["tabular"])),
-                 "lr": {"loguniform": [3e-4, 3e-3]}}
+        space = {
+            "latent_dim": list(LATENT_DIMS.get(data_kind, LATENT_DIMS["tabular"])),
+            "lr": {"loguniform": [3e-4, 3e-3]},
+        }
         if variational:
             warmups = sorted({max(1, round(epochs * f)) for f in (0.1, 0.25, 0.5)})
-            space.update({"kl_schedule": list(SCHEDULES), "beta_max": {"loguniform": [1e-4, 1e-1]},
-                          "warmup_epochs": warmups})
+            space.update(
+                {"kl_schedule": list(SCHEDULES), "beta_max": {"loguniform": [1e-4, 1e-1]}, "warmup_epochs": warmups}
+            )
         return space
     known = set(config_fields())
     space = {k: v for k, v in GAN_SPACE.items() if k in known}
     if len(space) <= 1:
-        raise ConfigError(f"there is no default search space for a {family} model in this build "
-                          f"(config fields {sorted(GAN_SPACE)} are not all defined); give one with --space FILE")
+        raise ConfigError(
+            f"there is no default search space for a {family} model in this build "
+            f"(config fields {sorted(GAN_SPACE)} are not all defined); give one with --space FILE"
+        )
     return space
 
 
@@ -196,8 +218,7 @@ def load_space_file(path: str | Path) -> dict:
     if not path.is_file():
         raise ConfigError(f"search space file not found: {path}")
     try:
-        obj = (json.loads(path.read_text()) if path.suffix.lower() == ".json"
-               else yaml.safe_load(path.read_text()))
+        obj = json.loads(path.read_text()) if path.suffix.lower() == ".json" else yaml.safe_load(path.read_text())
     except (json.JSONDecodeError, yaml.YAMLError, UnicodeDecodeError) as exc:
         raise ConfigError(f"search space file {path} could not be parsed: {str(exc).splitlines()[0]}") from None
     if not isinstance(obj, dict) or not obj:

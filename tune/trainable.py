@@ -14,13 +14,14 @@ a new KL schedule, β_max or learning rate.
 check a campaign before launching trials, and the export uses it to turn a
 checkpoint into an artifact without training again.
 """
+
 from __future__ import annotations
 
 import json
 import tempfile
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable
 
 import numpy as np
 import torch
@@ -41,8 +42,9 @@ Report = Callable[[dict, dict | None], None]
 @dataclass(frozen=True)
 class TrialSetup:
     """Everything a trial needs besides its sampled config (sent once to the object store)."""
+
     data: CampaignData
-    fixed: dict                      # options every trial shares: model, epochs, random_state, …
+    fixed: dict  # options every trial shares: model, epochs, random_state, …
     beta_ref: float = 0.01
     metrics_every: int = 5
     checkpoint_every: int = 10
@@ -66,8 +68,9 @@ def _native(value):
 class EpochReporter(Callback):
     """Reports each epoch (and checkpoints every ``checkpoint_every`` and the last)."""
 
-    def __init__(self, *, syn: LatentSynthesizer, X_model, labels, holdout, setup: TrialSetup, report: Report,
-                 probe: bool):
+    def __init__(
+        self, *, syn: LatentSynthesizer, X_model, labels, holdout, setup: TrialSetup, report: Report, probe: bool
+    ):
         self.syn, self.X_model, self.labels, self.holdout = syn, X_model, labels, holdout
         self.setup, self.report, self.probe = setup, report, probe
         self.last_probe: dict = {}
@@ -86,8 +89,9 @@ class EpochReporter(Callback):
         # Resumed from the checkpoint of a trial that had already finished (the campaign was
         # interrupted before Tune recorded it): report its last epoch again so it ends with a result.
         if self.reported == 0 and loop.history:
-            self.report(self.metrics(loop.history[-1], probe=True, final=True),
-                        self.checkpoint_state(loop, finished=True))
+            self.report(
+                self.metrics(loop.history[-1], probe=True, final=True), self.checkpoint_state(loop, finished=True)
+            )
             self.reported += 1
 
     def metrics(self, logs: dict, *, probe: bool, final: bool) -> dict:
@@ -128,8 +132,7 @@ class TrialTrainFn:
 
     def __call__(self, model, recipe, train, val, config, *, callbacks=()):
         stopping = default_callbacks(config, recipe, has_val=val is not None and len(val) > 0)
-        loop = TrainingLoop(model, recipe, train, val, config=config,
-                            callbacks=(*stopping, *callbacks, self.reporter))
+        loop = TrainingLoop(model, recipe, train, val, config=config, callbacks=(*stopping, *callbacks, self.reporter))
         if self.state is not None:
             loop.load_state_dict(self.state["loop"])
             _rescale_lr(loop.optimizers, old=float(self.state["lr"]), new=config.lr)
@@ -148,19 +151,30 @@ def _rescale_lr(optimizers: dict, *, old: float, new: float) -> None:
             group["lr"] *= new / old
 
 
-def train_trial(config: dict, setup: TrialSetup, *, report: Report, state: dict | None = None,
-                export_only: bool = False) -> LatentSynthesizer:
+def train_trial(
+    config: dict, setup: TrialSetup, *, report: Report, state: dict | None = None, export_only: bool = False
+) -> LatentSynthesizer:
     """Fit one trial's synthesizer; ``state`` resumes it from a checkpoint. Returns the fitted
     synthesizer with the campaign's hold-out split recorded, as `latentsynth train` does."""
     options = trial_options(setup, config)
     syn = LatentSynthesizer(**options)
     cfg = syn.config
     data = setup.data
-    prepared = prepare_data(data.X_fit, data.y_fit, options=CleaningOptions(
-        cfg.na_tokens, cfg.missing, cfg.outlier_z, cfg.clip, drop_columns=cfg.drop_columns))
+    prepared = prepare_data(
+        data.X_fit,
+        data.y_fit,
+        options=CleaningOptions(cfg.na_tokens, cfg.missing, cfg.outlier_z, cfg.clip, drop_columns=cfg.drop_columns),
+    )
     holdout = data.holdout_rows(cfg)
-    reporter = EpochReporter(syn=syn, X_model=prepared.X, labels=prepared.labels, holdout=holdout, setup=setup,
-                             report=report, probe=get_model_kind(cfg.model).family == "autoencoder")
+    reporter = EpochReporter(
+        syn=syn,
+        X_model=prepared.X,
+        labels=prepared.labels,
+        holdout=holdout,
+        setup=setup,
+        report=report,
+        probe=get_model_kind(cfg.model).family == "autoencoder",
+    )
     syn.fit(data.X_fit, data.y_fit, train_fn=TrialTrainFn(reporter, state=state, export_only=export_only))
     syn.metrics_["split"] = dict(data.split)
     return syn

@@ -1,4 +1,5 @@
 """Argument types and shared option groups of the command line."""
+
 from __future__ import annotations
 
 import argparse
@@ -11,6 +12,7 @@ class UsageError(Exception):
 
 def _checked(name: str, cast, ok, expected: str, bound: str):
     """An argparse ``type=``: ``cast`` the text, then require ``ok(value)``; messages name both."""
+
     def parse(text: str):
         try:
             value = cast(text)
@@ -19,6 +21,7 @@ def _checked(name: str, cast, ok, expected: str, bound: str):
         if not ok(value):
             raise argparse.ArgumentTypeError(f"must be {bound}, got {value}")
         return value
+
     parse.__name__ = name
     return parse
 
@@ -30,7 +33,7 @@ non_negative_float = _checked("non_negative_float", float, lambda v: v >= 0, "a 
 
 
 def image_size(text: str):
-    """"32" → 32, "32x48" → (32, 48) (H×W)."""
+    """ "32" → 32, "32x48" → (32, 48) (H×W)."""
     try:
         parts = [int(p) for p in text.lower().replace("×", "x").split("x")]
     except ValueError:
@@ -42,14 +45,22 @@ def image_size(text: str):
 
 def add_data_options(p: argparse.ArgumentParser) -> None:
     g = p.add_argument_group("data sources (image folders, .npy/.npz, torchvision sets)")
-    g.add_argument("--root", help="folder holding the torchvision sets (mnist, fashion_mnist, cifar10, flowers102); "
-                   "default ./data")
+    g.add_argument(
+        "--root", help="folder holding the torchvision sets (mnist, fashion_mnist, cifar10, flowers102); default ./data"
+    )
     g.add_argument("--download", action="store_true", help="let torchvision download the set into --root")
-    g.add_argument("--split", choices=["train", "test", "val"], default=None,
-                   help="torchvision split (default train; val exists for flowers102 only)")
-    g.add_argument("--image-size", type=image_size, metavar="SIZE|HxW",
-                   help="bring images to this size (mixed-size folders default to their most common size, "
-                        "flowers102 to 64)")
+    g.add_argument(
+        "--split",
+        choices=["train", "test", "val"],
+        default=None,
+        help="torchvision split (default train; val exists for flowers102 only)",
+    )
+    g.add_argument(
+        "--image-size",
+        type=image_size,
+        metavar="SIZE|HxW",
+        help="bring images to this size (mixed-size folders default to their most common size, flowers102 to 64)",
+    )
 
 
 def data_options(args) -> dict:
@@ -78,12 +89,23 @@ def parse_set(pairs: list[str]) -> dict:
 
 def add_model_options(p: argparse.ArgumentParser) -> None:
     g = p.add_argument_group("model and training")
-    g.add_argument("--model", default="vae", help="ae, vae (default), the closed-form baselines pca and identity "
-                   "(tables, images); dcgan, wgan-gp, cdcgan, cwgan-gp (images); double-ae (2-D records)")
-    g.add_argument("--latent-dim", type=positive_int, help="latent size (default: a table's feature count up to "
-                   "16; 48 for labelled images, 16 for unlabelled ones; GAN noise: 100 DCGAN, 128 WGAN-GP)")
-    g.add_argument("--epochs", type=positive_int, help="training epochs (default 1000 for tables, 300 for images; "
-                   "60 for GANs and the double autoencoder)")
+    g.add_argument(
+        "--model",
+        default="vae",
+        help="ae, vae (default), the closed-form baselines pca and identity "
+        "(tables, images); dcgan, wgan-gp, cdcgan, cwgan-gp (images); double-ae (2-D records)",
+    )
+    g.add_argument(
+        "--latent-dim",
+        type=positive_int,
+        help="latent size (default: a table's feature count up to "
+        "16; 48 for labelled images, 16 for unlabelled ones; GAN noise: 100 DCGAN, 128 WGAN-GP)",
+    )
+    g.add_argument(
+        "--epochs",
+        type=positive_int,
+        help="training epochs (default 1000 for tables, 300 for images; 60 for GANs and the double autoencoder)",
+    )
     g.add_argument("--batch-size", type=positive_int)
     g.add_argument("--lr", type=float)
     g.add_argument("--kl-schedule", choices=["constant", "linear", "sigmoid", "cyclical"])
@@ -91,17 +113,19 @@ def add_model_options(p: argparse.ArgumentParser) -> None:
     g.add_argument("--warmup-epochs", type=non_negative_int)
     g.add_argument("--n-clusters", type=n_clusters, help="clusters for unlabelled data: an integer or 'auto'")
     g.add_argument("--seed", type=non_negative_int, default=0, help="random_state for every random step")
-    g.add_argument("--set", dest="extra", action="append", metavar="KEY=VALUE",
-                   help="any other config field, e.g. --set hidden=[32,16] --set q=0.9")
+    g.add_argument(
+        "--set",
+        dest="extra",
+        action="append",
+        metavar="KEY=VALUE",
+        help="any other config field, e.g. --set hidden=[32,16] --set q=0.9",
+    )
 
 
 def model_options(args) -> dict:
     options = {"model": args.model, "random_state": args.seed}
-    for flag in ("latent_dim", "epochs", "batch_size", "lr", "kl_schedule", "beta_max", "warmup_epochs",
-                 "n_clusters"):
+    for flag in ("latent_dim", "epochs", "batch_size", "lr", "kl_schedule", "beta_max", "warmup_epochs", "n_clusters"):
         if getattr(args, flag) is not None:
             options[flag] = getattr(args, flag)
     options.update(parse_set(args.extra))
     return options
-
-

@@ -1,4 +1,5 @@
 """latentsynth demo"""
+
 from __future__ import annotations
 
 import sys
@@ -7,6 +8,7 @@ from pathlib import Path
 
 def run(args) -> int:
     from latentsynth.demo import run_demo
+
     out = Path(args.out)
     run_demo(out, force=args.force, quick=args.quick, train_fn=None if args.no_ray else demo_train_fn(out))
     return 0
@@ -16,8 +18,9 @@ def demo_train_fn(out: Path):
     """Ray Train with one worker — the path a cluster job takes — when Ray is installed; checkpoints
     go to OUT/ray-runs. None (the plain loop) without Ray."""
     try:
-        from synth.distributed import ray_train_fn
         import ray  # noqa: F401
+
+        from synth.distributed import ray_train_fn
     except ImportError:
         print("latentsynth demo: note: Ray is not installed; training in this process", file=sys.stderr)
         return None

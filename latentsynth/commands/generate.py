@@ -1,4 +1,5 @@
 """latentsynth generate"""
+
 from __future__ import annotations
 
 import sys
@@ -10,10 +11,18 @@ from latentsynth.commands.args import UsageError, non_negative_int, positive_int
 def run(args) -> int:
     from latentsynth.workflows import write_samples
     from synth.synthesizer import LatentSynthesizer
+
     syn = LatentSynthesizer.load(args.artifact)
     fmt = args.format or ("csv" if syn.data_kind_ == "tabular" else "png")
-    samples = syn.generate(args.n, cluster=args.cluster, method=args.method, random_state=args.seed,
-                           accept_reject=args.accept_reject, back_project=args.back_project, q=args.q)
+    samples = syn.generate(
+        args.n,
+        cluster=args.cluster,
+        method=args.method,
+        random_state=args.seed,
+        accept_reject=args.accept_reject,
+        back_project=args.back_project,
+        q=args.q,
+    )
     if args.out is None:
         if fmt not in ("csv", "json") or syn.data_kind_ != "tabular":
             raise UsageError(f"format {fmt} needs --out FILE")
@@ -28,6 +37,7 @@ def run(args) -> int:
 
 def register(sub) -> None:
     from synth.generate import METHODS
+
     p = sub.add_parser("generate", help="sample from a saved model")
     p.add_argument("artifact", help="artifact directory written by `latentsynth train`")
     p.add_argument("--n", type=positive_int, default=100, help="number of samples (default 100)")
@@ -35,11 +45,17 @@ def register(sub) -> None:
     p.add_argument("--method", default="random", choices=list(METHODS))
     p.add_argument("--seed", type=non_negative_int, default=0)
     p.add_argument("--accept-reject", action="store_true", help="keep only samples inside the χ² region")
-    p.add_argument("--back-project", action="store_true",
-                   help="keep only samples whose decoded-then-re-encoded latent stays in the cluster")
+    p.add_argument(
+        "--back-project",
+        action="store_true",
+        help="keep only samples whose decoded-then-re-encoded latent stays in the cluster",
+    )
     p.add_argument("--q", type=float, help="χ² quantile of the gate (default: the model's, 0.95)")
-    p.add_argument("--format", choices=["csv", "json", "png", "npz"],
-                   help="csv/json for tables (default csv), png/npz for images (default png)")
+    p.add_argument(
+        "--format",
+        choices=["csv", "json", "png", "npz"],
+        help="csv/json for tables (default csv), png/npz for images (default png)",
+    )
     p.add_argument("--out", help="output file (tables default to stdout)")
     p.add_argument("--force", action="store_true", help="replace an existing output file")
     p.set_defaults(func=run)

@@ -6,6 +6,7 @@ usual keys (``images``, ``X``, ``x``, ``data``, …, or the only array of rank
 key named by ``label``). Image arrays may be channels-first (N, C, H, W),
 channels-last (N, H, W, C) or grey (N, H, W).
 """
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -21,21 +22,25 @@ def _load(path: Path):
     with open(path, "rb") as handle:
         magic = handle.read(6)
     if not (magic.startswith(b"\x93NUMPY") or magic.startswith(b"PK")):
-        raise DataError(f"{path} is not a readable numpy file (no .npy header or .npz archive); "
-                        "write it with np.save or np.savez")
+        raise DataError(
+            f"{path} is not a readable numpy file (no .npy header or .npz archive); write it with np.save or np.savez"
+        )
     try:
         return np.load(path, allow_pickle=False)
     except ValueError as exc:
         if "pickle" in str(exc).lower():
-            raise DataError(f"{path} holds Python objects (pickled); save plain numeric arrays "
-                            "(np.save / np.savez with numbers and strings only)") from None
+            raise DataError(
+                f"{path} holds Python objects (pickled); save plain numeric arrays "
+                "(np.save / np.savez with numbers and strings only)"
+            ) from None
         raise DataError(f"{path} is not a readable numpy file: {str(exc).splitlines()[0]}") from None
     except (OSError, EOFError) as exc:
         raise DataError(f"{path} is not a readable numpy file: {str(exc).splitlines()[0]}") from None
 
 
-def read_array_file(path, *, label: str | None = None,
-                    data_keys=("images", "X", "x", "data", "records")) -> tuple[np.ndarray, np.ndarray | None]:
+def read_array_file(
+    path, *, label: str | None = None, data_keys=("images", "X", "x", "data", "records")
+) -> tuple[np.ndarray, np.ndarray | None]:
     """(data, labels or None) from ``path``; DataError naming the file and keys on anything wrong."""
     path = Path(path)
     if not path.is_file():
@@ -45,8 +50,10 @@ def read_array_file(path, *, label: str | None = None,
     loaded = _load(path)
     if isinstance(loaded, np.ndarray):
         if label is not None:
-            raise DataError(f"{path} is a .npy file holding one array; to give labels, save data and labels "
-                            f"together: np.savez(file, X=data, labels=labels)")
+            raise DataError(
+                f"{path} is a .npy file holding one array; to give labels, save data and labels "
+                f"together: np.savez(file, X=data, labels=labels)"
+            )
         return loaded, None
     with loaded as npz:
         keys = list(npz.files)

@@ -10,6 +10,7 @@ common size — by an aspect-preserving resize and a centre crop (torchvision's
 pytorch-fid issue #81). Files that are not images by extension are skipped
 with a note; an unreadable image file is an error naming the file.
 """
+
 from __future__ import annotations
 
 import warnings
@@ -47,6 +48,7 @@ def _size(image_size) -> tuple[int, int] | None:
 def fit_to(image, size: tuple[int, int]):
     """PIL image → exactly ``size`` (H, W): scale so it covers the target, then centre-crop."""
     from PIL import Image
+
     h, w = size
     if (image.height, image.width) == (h, w):
         return image
@@ -60,13 +62,16 @@ def fit_to(image, size: tuple[int, int]):
 def open_image(path: Path):
     """A fully decoded PIL image, or DataError naming the file."""
     from PIL import Image, UnidentifiedImageError
+
     try:
         with Image.open(path) as image:
             image.load()
             return image.copy()
     except (UnidentifiedImageError, OSError, ValueError, Image.DecompressionBombError) as exc:
-        raise DataError(f"{path} is not a readable image ({type(exc).__name__}: "
-                        f"{str(exc).splitlines()[0] if str(exc) else 'no detail'}); remove or replace it") from None
+        raise DataError(
+            f"{path} is not a readable image ({type(exc).__name__}: "
+            f"{str(exc).splitlines()[0] if str(exc) else 'no detail'}); remove or replace it"
+        ) from None
 
 
 def images_to_array(images: list, *, image_size=None, channels: int | None = None) -> np.ndarray:
@@ -79,8 +84,10 @@ def images_to_array(images: list, *, image_size=None, channels: int | None = Non
         target = max(counts, key=lambda s: (counts[s], s[0] * s[1]))
     resized = sum((im.height, im.width) != target for im in images)
     if resized and len({(im.height, im.width) for im in images}) > 1:  # mixed sizes: say what happened
-        warnings.warn(f"resized {resized} of {len(images)} images to {target[0]}×{target[1]} "
-                      "(aspect kept, centre-cropped)", stacklevel=3)
+        warnings.warn(
+            f"resized {resized} of {len(images)} images to {target[0]}×{target[1]} (aspect kept, centre-cropped)",
+            stacklevel=3,
+        )
     mode = "L" if channels == 1 else "RGB"
     out = np.empty((len(images), channels, *target), np.uint8)
     for i, image in enumerate(images):
@@ -88,6 +95,7 @@ def images_to_array(images: list, *, image_size=None, channels: int | None = Non
             arr = np.asarray(image, np.float64)
             span = arr.max() - arr.min()
             from PIL import Image
+
             image = Image.fromarray(((arr - arr.min()) / (span or 1) * 255).round().astype(np.uint8))
         pixels = np.asarray(fit_to(image.convert(mode), target))
         out[i] = pixels[None] if channels == 1 else pixels.transpose(2, 0, 1)
@@ -115,26 +123,35 @@ def load_image_folder(path, *, image_size=None, channels: int | None = None) -> 
     if class_dirs:
         loose = [p for p in entries if p.is_file() and _is_image_name(p)]
         if loose:
-            warnings.warn(f"{len(loose)} image(s) directly in {root} ignored: with class sub-folders, "
-                          "only images inside them are used (as torchvision's ImageFolder)", stacklevel=2)
+            warnings.warn(
+                f"{len(loose)} image(s) directly in {root} ignored: with class sub-folders, "
+                "only images inside them are used (as torchvision's ImageFolder)",
+                stacklevel=2,
+            )
         for folder in class_dirs:
             found, other = _image_files(folder, recursive=True)
             if not found:
-                raise DataError(f"class folder {folder} holds no image files ({', '.join(IMAGE_EXTENSIONS)}); "
-                                "remove it or add images")
+                raise DataError(
+                    f"class folder {folder} holds no image files ({', '.join(IMAGE_EXTENSIONS)}); "
+                    "remove it or add images"
+                )
             files += found
             labels += [folder.name] * len(found)
             skipped += other
     else:
         files, skipped = _image_files(root, recursive=False)
     if skipped:
-        warnings.warn(f"skipped {len(skipped)} file(s) that are not images by extension, e.g. {skipped[0].name}",
-                      stacklevel=2)
+        warnings.warn(
+            f"skipped {len(skipped)} file(s) that are not images by extension, e.g. {skipped[0].name}", stacklevel=2
+        )
     if not files:
-        raise DataError(f"{root} holds no image files (looked for {', '.join(IMAGE_EXTENSIONS)}); found "
-                        f"{', '.join(p.name for p in skipped[:5])}")
+        raise DataError(
+            f"{root} holds no image files (looked for {', '.join(IMAGE_EXTENSIONS)}); found "
+            f"{', '.join(p.name for p in skipped[:5])}"
+        )
     if len(files) < 2:
         raise DataError(f"{root} holds only one image; need at least 2")
     images = [open_image(f) for f in files]
     return images_to_array(images, image_size=image_size, channels=channels), (
-        np.array(labels, dtype=object) if class_dirs else None)
+        np.array(labels, dtype=object) if class_dirs else None
+    )

@@ -4,6 +4,7 @@ The transform remembers the value range and dtype of the input so generated
 images come back as the user gave them (uint8 stays uint8, digits' 0..16
 stays 0..16). Loaders for folders and torchvision sets live beside it.
 """
+
 from __future__ import annotations
 
 import numpy as np
@@ -19,8 +20,10 @@ def as_image_batch(X) -> np.ndarray:
     if X.ndim != 4:
         raise DataError(f"images must be an array of shape (N, C, H, W) or (N, H, W), got shape {X.shape}")
     if X.shape[1] not in (1, 3):
-        raise DataError(f"images must have 1 or 3 channels in axis 1 (N, C, H, W), got {X.shape[1]}; "
-                        "transpose channels-last arrays with X.transpose(0, 3, 1, 2)")
+        raise DataError(
+            f"images must have 1 or 3 channels in axis 1 (N, C, H, W), got {X.shape[1]}; "
+            "transpose channels-last arrays with X.transpose(0, 3, 1, 2)"
+        )
     if X.shape[0] < 2:
         raise DataError(f"need at least 2 images, got {X.shape[0]}")
     if not np.issubdtype(X.dtype, np.number):
@@ -33,7 +36,7 @@ def as_image_batch(X) -> np.ndarray:
 class ImageTransformer:
     """Scale pixel values to [0, 1] and back; JSON-serialisable."""
 
-    def fit(self, X: np.ndarray, *, value_range: tuple[float, float] | None = None) -> "ImageTransformer":
+    def fit(self, X: np.ndarray, *, value_range: tuple[float, float] | None = None) -> ImageTransformer:
         X = as_image_batch(X)
         if value_range is None:  # the natural range of the dtype, else of the data
             if X.dtype == np.uint8:
@@ -67,7 +70,7 @@ class ImageTransformer:
         return {"low": self.low_, "high": self.high_, "dtype": self.dtype_, "shape": list(self.shape_)}
 
     @classmethod
-    def from_dict(cls, obj: dict) -> "ImageTransformer":
+    def from_dict(cls, obj: dict) -> ImageTransformer:
         self = cls()
         self.low_, self.high_ = float(obj["low"]), float(obj["high"])
         self.dtype_, self.shape_ = str(obj["dtype"]), tuple(int(s) for s in obj["shape"])

@@ -1,5 +1,6 @@
 """Raw user input → what a model trains on: a float32 array in [0, 1], labels, and
 the reversible transform (SPEC §3). One entry point for tables, images and 2-D records."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -17,13 +18,13 @@ _LABEL = "__latentsynth_label__"
 
 @dataclass
 class PreparedData:
-    kind: str                      # "tabular" | "image" | "record"
-    X: np.ndarray                  # (n, features), (n, C, H, W) or (n, H, W) float32 in model space
-    labels: np.ndarray | None      # (n,) Python-native label values, or None
-    transformer: object            # TabularTransformer | ImageTransformer | RecordTransformer
+    kind: str  # "tabular" | "image" | "record"
+    X: np.ndarray  # (n, features), (n, C, H, W) or (n, H, W) float32 in model space
+    labels: np.ndarray | None  # (n,) Python-native label values, or None
+    transformer: object  # TabularTransformer | ImageTransformer | RecordTransformer
     label_name: str | None
     label_dtype: str | None
-    report: dict                   # cleaning report (rows in/out and why)
+    report: dict  # cleaning report (rows in/out and why)
     frame: pd.DataFrame | None = None  # cleaned table in original units (tabular)
 
 
@@ -33,9 +34,16 @@ def _native(values) -> np.ndarray:
     return np.array([v.item() if isinstance(v, np.generic) else v for v in arr.ravel()], dtype=object)
 
 
-def prepare_data(X, y=None, *, options: CleaningOptions = CleaningOptions(), data_kind: str | None = None,
-                 image_range: tuple[float, float] | None = None, record_crop=None,
-                 record_log: bool = False) -> PreparedData:
+def prepare_data(
+    X,
+    y=None,
+    *,
+    options: CleaningOptions = CleaningOptions(),
+    data_kind: str | None = None,
+    image_range: tuple[float, float] | None = None,
+    record_crop=None,
+    record_log: bool = False,
+) -> PreparedData:
     """``X``: DataFrame (tabular), array (N, C, H, W) / (N, H, W) images, or with
     ``data_kind="record"`` (N, H, W) 2-D records (cropped / log-scaled by option).
     ``y``: a column name of X, an array of n labels, or None (unlabelled)."""
@@ -62,11 +70,16 @@ def prepare_data(X, y=None, *, options: CleaningOptions = CleaningOptions(), dat
         labels = _native(y)
         if len(labels) != len(arrays):
             raise DataError(f"got {len(labels)} labels for {len(arrays)} {data_kind or 'image'}s")
-    report = {"rows_in": int(len(arrays)), "rows_out": int(len(arrays)), "shape": list(arrays.shape[1:]),
-              "value_range": [transformer.low_, transformer.high_]}
+    report = {
+        "rows_in": int(len(arrays)),
+        "rows_out": int(len(arrays)),
+        "shape": list(arrays.shape[1:]),
+        "value_range": [transformer.low_, transformer.high_],
+    }
     label_dtype = str(np.asarray(y).dtype) if y is not None else None
-    return PreparedData(data_kind or "image", transformer.transform(arrays), labels, transformer, None,
-                        label_dtype, report)
+    return PreparedData(
+        data_kind or "image", transformer.transform(arrays), labels, transformer, None, label_dtype, report
+    )
 
 
 def _prepare_table(df: pd.DataFrame, y, options: CleaningOptions) -> PreparedData:
@@ -84,6 +97,13 @@ def _prepare_table(df: pd.DataFrame, y, options: CleaningOptions) -> PreparedDat
     frame, labels, report = clean_table(df, label=label, options=options)
     transformer = TabularTransformer(clip=options.clip).fit(frame, dtypes=report.dtypes)
     label_dtype = report.dtypes.get(label) if label else None
-    return PreparedData("tabular", transformer.transform(frame), _native(labels) if labels is not None else None,
-                        transformer, None if label in (None, _LABEL) else label, label_dtype, report.to_dict(),
-                        frame)
+    return PreparedData(
+        "tabular",
+        transformer.transform(frame),
+        _native(labels) if labels is not None else None,
+        transformer,
+        None if label in (None, _LABEL) else label,
+        label_dtype,
+        report.to_dict(),
+        frame,
+    )

@@ -6,6 +6,7 @@ min-max learned on the training records, and undoes log and min-max on the
 way out, so generated records come back in original intensity units over the
 cropped window. Everything it learns is JSON.
 """
+
 from __future__ import annotations
 
 import numpy as np
@@ -18,8 +19,9 @@ def as_record_batch(X) -> np.ndarray:
     X = np.asarray(X)
     if X.ndim != 3:
         hint = " (one record of shape (H, W)? stack several: records need a leading N axis)" if X.ndim == 2 else ""
-        raise DataError(f"2-D records must be an array of shape (N, H, W), got rank {X.ndim} with shape "
-                        f"{X.shape}{hint}")
+        raise DataError(
+            f"2-D records must be an array of shape (N, H, W), got rank {X.ndim} with shape {X.shape}{hint}"
+        )
     if not np.issubdtype(X.dtype, np.number) or np.issubdtype(X.dtype, np.complexfloating):
         raise DataError(f"records must be real numbers, got dtype {X.dtype}")
     if X.shape[0] < 2:
@@ -34,7 +36,7 @@ def as_record_batch(X) -> np.ndarray:
 class RecordTransformer:
     """crop → log1p (optional) → min-max to [0, 1]; inverse: [0, 1] → original units (cropped window)."""
 
-    def fit(self, X, *, crop: tuple[int, int, int, int] | None = None, log: bool = False) -> "RecordTransformer":
+    def fit(self, X, *, crop: tuple[int, int, int, int] | None = None, log: bool = False) -> RecordTransformer:
         X = as_record_batch(X)
         self.input_shape_ = tuple(int(s) for s in X.shape[1:])
         if crop is not None:
@@ -71,8 +73,10 @@ class RecordTransformer:
         if shape == self.input_shape_:
             X = self._crop(X)
         elif shape != self.shape_:
-            raise DataError(f"records have shape {shape}; the model expects {self.input_shape_}"
-                            + (f" (or the cropped {self.shape_})" if self.crop_ else ""))
+            raise DataError(
+                f"records have shape {shape}; the model expects {self.input_shape_}"
+                + (f" (or the cropped {self.shape_})" if self.crop_ else "")
+            )
         X = X.astype(np.float64)
         if self.log_:
             X = np.log1p(np.clip(X, 0, None))
@@ -87,12 +91,19 @@ class RecordTransformer:
         return X.astype(self.dtype_)
 
     def to_dict(self) -> dict:
-        return {"kind": "record", "low": self.low_, "high": self.high_, "dtype": self.dtype_,
-                "shape": list(self.shape_), "input_shape": list(self.input_shape_),
-                "crop": list(self.crop_) if self.crop_ else None, "log": self.log_}
+        return {
+            "kind": "record",
+            "low": self.low_,
+            "high": self.high_,
+            "dtype": self.dtype_,
+            "shape": list(self.shape_),
+            "input_shape": list(self.input_shape_),
+            "crop": list(self.crop_) if self.crop_ else None,
+            "log": self.log_,
+        }
 
     @classmethod
-    def from_dict(cls, obj: dict) -> "RecordTransformer":
+    def from_dict(cls, obj: dict) -> RecordTransformer:
         self = cls()
         self.low_, self.high_, self.dtype_ = float(obj["low"]), float(obj["high"]), str(obj["dtype"])
         self.shape_ = tuple(int(s) for s in obj["shape"])
@@ -106,5 +117,6 @@ def load_records(path, *, label: str | None = None):
     """(records (N, H, W), labels or None) from a ``.npy`` (records only) or ``.npz`` file
     (records under ``records``/``X``/``data``; labels under ``label`` or ``labels``/``y``)."""
     from synth.data.arrays import read_array_file
+
     X, y = read_array_file(path, label=label, data_keys=("records", "X", "x", "data"))
     return as_record_batch(X), y

@@ -5,6 +5,7 @@ name, a CSV file, an image folder, a ``.npy``/``.npz`` array of images or 2-D re
 No network unless asked: the embedded sets ship inside scikit-learn, the
 torchvision sets are read from ``root`` and downloaded only with ``download``.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -21,10 +22,10 @@ EMBEDDED = ("iris", "wine", "breast_cancer", "digits")
 @dataclass
 class RawData:
     name: str
-    kind: str                           # "tabular" | "image" | "record"
+    kind: str  # "tabular" | "image" | "record"
     data: pd.DataFrame | np.ndarray
-    labels: np.ndarray | None = None    # for arrays
-    label_column: str | None = None     # for tables
+    labels: np.ndarray | None = None  # for arrays
+    label_column: str | None = None  # for tables
 
     @property
     def y(self):
@@ -39,8 +40,11 @@ def load_embedded(name: str) -> RawData:
     if name == "digits":
         bunch = datasets.load_digits()
         return RawData("digits", "image", bunch.images[:, None].astype(np.float32), labels=bunch.target.copy())
-    loaders = {"iris": (datasets.load_iris, "species"), "wine": (datasets.load_wine, "cultivar"),
-               "breast_cancer": (datasets.load_breast_cancer, "diagnosis")}
+    loaders = {
+        "iris": (datasets.load_iris, "species"),
+        "wine": (datasets.load_wine, "cultivar"),
+        "breast_cancer": (datasets.load_breast_cancer, "diagnosis"),
+    }
     if name not in loaders:
         raise DataError(f"unknown embedded data set {name!r}; choose one of {list(EMBEDDED)}")
     loader, label = loaders[name]
@@ -88,16 +92,28 @@ def _array_source(path: Path, *, label: str | None, kind: str | None, image_size
         from PIL import Image
 
         from synth.data.image_folder import images_to_array
+
         if X.dtype != np.uint8:
             raise DataError("image_size resizes 8-bit images only; resize float arrays before saving them")
         mode = "L" if X.shape[1] == 1 else "RGB"
-        X = images_to_array([Image.fromarray(x[0] if mode == "L" else x.transpose(1, 2, 0), mode) for x in X],
-                            image_size=image_size, channels=X.shape[1])
+        X = images_to_array(
+            [Image.fromarray(x[0] if mode == "L" else x.transpose(1, 2, 0), mode) for x in X],
+            image_size=image_size,
+            channels=X.shape[1],
+        )
     return RawData(path.stem, "image", X, labels=y)
 
 
-def load_source(source: str, *, label: str | None = None, kind: str | None = None, root=None,
-                download: bool = False, image_size=None, split: str = "train") -> RawData:
+def load_source(
+    source: str,
+    *,
+    label: str | None = None,
+    kind: str | None = None,
+    root=None,
+    download: bool = False,
+    image_size=None,
+    split: str = "train",
+) -> RawData:
     """An embedded name, a torchvision name, a CSV path, an image folder, or a .npy/.npz file.
 
     ``label``: the label column of a CSV, or the label key of a .npz. ``kind="record"`` reads an
@@ -116,22 +132,28 @@ def load_source(source: str, *, label: str | None = None, kind: str | None = Non
         return raw
     path = Path(source)
     if source.lower() in TORCHVISION_SETS and not path.exists():
-        X, y = load_torchvision(source.lower(), root=root or "data", download=download, split=split,
-                                image_size=image_size)
+        X, y = load_torchvision(
+            source.lower(), root=root or "data", download=download, split=split, image_size=image_size
+        )
         return RawData(source.lower(), "image", X, labels=y)
     if path.suffix.lower() in (".npy", ".npz"):
         return _array_source(path, label=label, kind=kind, image_size=image_size)
     if path.is_dir():
         from synth.data.image_folder import load_image_folder
+
         X, y = load_image_folder(path, image_size=image_size)
         return RawData(path.name, "image", X, labels=y)
     from synth.data.image_folder import IMAGE_EXTENSIONS
+
     if path.suffix.lower() in IMAGE_EXTENSIONS:
-        raise DataError(f"{source} is a single image; point --data at a folder of images "
-                        "(one sub-folder per class for labels)")
+        raise DataError(
+            f"{source} is a single image; point --data at a folder of images (one sub-folder per class for labels)"
+        )
     if not path.exists() and path.suffix == "" and "/" not in source:
-        raise DataError(f"unknown data set {source!r}: not a file or folder, and not one of "
-                        f"{list(EMBEDDED) + list(TORCHVISION_SETS)}")
+        raise DataError(
+            f"unknown data set {source!r}: not a file or folder, and not one of "
+            f"{list(EMBEDDED) + list(TORCHVISION_SETS)}"
+        )
     frame = read_csv(path)
     if label is not None and label not in frame.columns:
         raise DataError(f"label column {label!r} not found in {source}; the columns are {list(frame.columns)}")

@@ -1,6 +1,7 @@
 """A seeded, stratified hold-out split of raw data, reproducible from (test_size, seed)
 and checked against a fingerprint of the data so `evaluate` scores on the rows
 that `train` never saw."""
+
 from __future__ import annotations
 
 import hashlib
@@ -41,13 +42,15 @@ def holdout_split(raw: RawData, *, test_size: float, seed: int, stratify: bool =
     n = len(raw.data)
     labels = None
     if stratify:
-        labels = (raw.data[raw.label_column].astype(str).to_numpy() if raw.label_column is not None
-                  else (np.asarray(raw.labels).astype(str) if raw.labels is not None else None))
+        labels = (
+            raw.data[raw.label_column].astype(str).to_numpy()
+            if raw.label_column is not None
+            else (np.asarray(raw.labels).astype(str) if raw.labels is not None else None)
+        )
         if labels is not None and np.unique(labels, return_counts=True)[1].min() < 2:
             labels = None  # a singleton class cannot be stratified; cleaning will reject it later
     try:
-        train_idx, test_idx = train_test_split(np.arange(n), test_size=test_size, random_state=seed,
-                                               stratify=labels)
+        train_idx, test_idx = train_test_split(np.arange(n), test_size=test_size, random_state=seed, stratify=labels)
     except ValueError as exc:
         raise DataError(f"cannot hold out {test_size:.0%} of {n} rows: {exc}") from None
     return _take(raw, np.sort(train_idx)), _take(raw, np.sort(test_idx))

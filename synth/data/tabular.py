@@ -7,6 +7,7 @@ DataFrame in original units, column order and dtypes (ints stay ints).
 Everything the transform learned is JSON (``to_dict``/``from_dict``), so an
 artifact never holds a pickle or a training row.
 """
+
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
@@ -26,9 +27,9 @@ MAX_DECIMALS = 6
 @dataclass(frozen=True)
 class CleaningOptions:
     na_tokens: tuple[str, ...] = DEFAULT_NA_TOKENS
-    missing: str = "drop"            # "drop" rows with NaN, or "impute" (median / mode)
-    outlier_z: float | None = 3.0    # drop rows with any numeric |z| above this; None keeps all
-    clip: bool = True                # clip generated values to the range seen in training
+    missing: str = "drop"  # "drop" rows with NaN, or "impute" (median / mode)
+    outlier_z: float | None = 3.0  # drop rows with any numeric |z| above this; None keeps all
+    clip: bool = True  # clip generated values to the range seen in training
     max_categories: int = 50
     drop_columns: tuple[str, ...] = ()
 
@@ -48,11 +49,11 @@ class CleaningReport:
     dropped_missing: int = 0
     dropped_outliers: int = 0
     dropped_missing_label: int = 0
-    tokens_replaced: dict = field(default_factory=dict)   # column → count
-    imputed: dict = field(default_factory=dict)           # column → count
+    tokens_replaced: dict = field(default_factory=dict)  # column → count
+    imputed: dict = field(default_factory=dict)  # column → count
     numeric_columns: list = field(default_factory=list)
     categorical_columns: list = field(default_factory=list)
-    dtypes: dict = field(default_factory=dict)             # column → dtype name as given
+    dtypes: dict = field(default_factory=dict)  # column → dtype name as given
 
     def to_dict(self) -> dict:
         return asdict(self)
@@ -93,8 +94,9 @@ def _numeric_view(column: pd.Series) -> pd.Series | None:
     return None
 
 
-def clean_table(df: pd.DataFrame, *, label: str | None = None,
-                options: CleaningOptions = CleaningOptions()) -> tuple[pd.DataFrame, pd.Series | None, CleaningReport]:
+def clean_table(
+    df: pd.DataFrame, *, label: str | None = None, options: CleaningOptions = CleaningOptions()
+) -> tuple[pd.DataFrame, pd.Series | None, CleaningReport]:
     """Seed 001's cleaning. Returns (features, labels or None, report).
 
     Numeric-looking text columns become float columns; the returned frame keeps
@@ -129,8 +131,10 @@ def clean_table(df: pd.DataFrame, *, label: str | None = None,
     for name in df.columns:
         column = df[name]
         if pd.api.types.is_datetime64_any_dtype(column):
-            raise DataError(f"column {name!r} holds dates, which are not supported; "
-                            "convert it to a number (e.g. days since an epoch) or drop it")
+            raise DataError(
+                f"column {name!r} holds dates, which are not supported; "
+                "convert it to a number (e.g. days since an epoch) or drop it"
+            )
         replaced, count = _replace_tokens(column, options.na_tokens)
         numeric = _numeric_view(replaced)
         if numeric is not None:
@@ -145,13 +149,16 @@ def clean_table(df: pd.DataFrame, *, label: str | None = None,
         if df[name].isna().all():
             raise DataError(f"column {name!r} has no usable value (all missing after cleaning); drop it")
     if not report.numeric_columns:
-        raise DataError(f"no numeric column found (columns: {list(df.columns)}); "
-                        "latentsynth needs at least one numeric feature")
+        raise DataError(
+            f"no numeric column found (columns: {list(df.columns)}); latentsynth needs at least one numeric feature"
+        )
     for name in report.categorical_columns:
         n_levels = df[name].nunique(dropna=True)
         if n_levels > options.max_categories:
-            raise DataError(f"column {name!r} has {n_levels} distinct text values (max_categories="
-                            f"{options.max_categories}); it looks like an identifier: drop it or raise the limit")
+            raise DataError(
+                f"column {name!r} has {n_levels} distinct text values (max_categories="
+                f"{options.max_categories}); it looks like an identifier: drop it or raise the limit"
+            )
 
     missing = df.isna().any(axis=1).to_numpy()
     if options.missing == "drop":
@@ -177,9 +184,11 @@ def clean_table(df: pd.DataFrame, *, label: str | None = None,
 
     report.rows_out = int(len(df))
     if len(df) < 2:
-        raise DataError(f"only {len(df)} row(s) left after cleaning ({report.dropped_missing} dropped "
-                        f"for missing values, {report.dropped_outliers} as outliers); "
-                        "use missing='impute' or outlier_z=None, or provide more data")
+        raise DataError(
+            f"only {len(df)} row(s) left after cleaning ({report.dropped_missing} dropped "
+            f"for missing values, {report.dropped_outliers} as outliers); "
+            "use missing='impute' or outlier_z=None, or provide more data"
+        )
     return df.reset_index(drop=True), (y.reset_index(drop=True) if y is not None else None), report
 
 
@@ -194,8 +203,8 @@ def _decimals(values: np.ndarray) -> int:
 @dataclass(frozen=True)
 class ColumnSpec:
     name: str
-    kind: str                    # "numeric" | "categorical"
-    dtype: str                   # pandas dtype name of the input column
+    kind: str  # "numeric" | "categorical"
+    dtype: str  # pandas dtype name of the input column
     minimum: float = 0.0
     maximum: float = 1.0
     decimals: int | None = None  # rounding learned from the data (0 for integers)
@@ -212,7 +221,7 @@ class TabularTransformer:
     def __init__(self, *, clip: bool = True):
         self.clip = clip
 
-    def fit(self, df: pd.DataFrame, *, dtypes: dict | None = None) -> "TabularTransformer":
+    def fit(self, df: pd.DataFrame, *, dtypes: dict | None = None) -> TabularTransformer:
         """``dtypes``: original dtype names per column (before cleaning turned text to float)."""
         dtypes = dtypes or {}
         specs = []
@@ -221,8 +230,9 @@ class TabularTransformer:
             dtype = str(dtypes.get(name, column.dtype))
             if pd.api.types.is_numeric_dtype(column) and not pd.api.types.is_bool_dtype(column):
                 values = column.to_numpy(float)
-                specs.append(ColumnSpec(name, "numeric", dtype, float(values.min()), float(values.max()),
-                                        _decimals(values)))
+                specs.append(
+                    ColumnSpec(name, "numeric", dtype, float(values.min()), float(values.max()), _decimals(values))
+                )
             else:
                 levels = sorted(column.dropna().unique().tolist(), key=lambda v: (str(type(v)), v))
                 specs.append(ColumnSpec(name, "categorical", dtype, categories=tuple(_plain(v) for v in levels)))
@@ -261,7 +271,7 @@ class TabularTransformer:
             raise DataError(f"expected rows of {self.n_features_} features, got shape {X.shape}")
         out, i = {}, 0
         for s in self.columns_:
-            block = X[:, i:i + s.width]
+            block = X[:, i : i + s.width]
             i += s.width
             if s.kind == "numeric":
                 values = s.minimum + block[:, 0] * (s.maximum - s.minimum)
@@ -279,7 +289,7 @@ class TabularTransformer:
         return {"clip": self.clip, "columns": [asdict(s) for s in self.columns_]}
 
     @classmethod
-    def from_dict(cls, obj: dict) -> "TabularTransformer":
+    def from_dict(cls, obj: dict) -> TabularTransformer:
         self = cls(clip=bool(obj["clip"]))
         self.columns_ = [ColumnSpec(**{**c, "categories": tuple(c["categories"])}) for c in obj["columns"]]
         self.n_features_ = sum(s.width for s in self.columns_)

@@ -8,6 +8,7 @@ says where the files were looked for and what to do. Flowers102 images come
 in many sizes: they are brought to ``image_size`` (default 64, seed 001)
 like an image folder's; the other sets keep their size unless asked.
 """
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -28,6 +29,7 @@ SPLITS = ("train", "test", "val")
 
 def _open(name: str, root: Path, *, download: bool, split: str):
     import torchvision.datasets as tvd
+
     cls_name, layout, _ = TORCHVISION_SETS[name]
     cls = getattr(tvd, cls_name)
     if split == "val" and name != "flowers102":
@@ -41,15 +43,20 @@ def _open(name: str, root: Path, *, download: bool, split: str):
     except Exception as exc:  # RuntimeError (not found / corrupt), URLError, OSError, … from torchvision
         detail = f"{type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else ''}"
         if download:
-            raise DataError(f"could not download {name} into {root} ({detail}); without internet, copy the "
-                            f"files there in torchvision's layout ({layout})") from None
-        raise DataError(f"{name} was not found (or is corrupt) under {root}: expected {layout}. Pass "
-                        f"download=True (--download) to fetch it, or root= (--root) pointing at a folder "
-                        f"that holds it [{detail}]") from None
+            raise DataError(
+                f"could not download {name} into {root} ({detail}); without internet, copy the "
+                f"files there in torchvision's layout ({layout})"
+            ) from None
+        raise DataError(
+            f"{name} was not found (or is corrupt) under {root}: expected {layout}. Pass "
+            f"download=True (--download) to fetch it, or root= (--root) pointing at a folder "
+            f"that holds it [{detail}]"
+        ) from None
 
 
-def load_torchvision(name: str, *, root="data", download: bool = False, split: str = "train",
-                     image_size=None) -> tuple[np.ndarray, np.ndarray]:
+def load_torchvision(
+    name: str, *, root="data", download: bool = False, split: str = "train", image_size=None
+) -> tuple[np.ndarray, np.ndarray]:
     """(images (N, C, H, W) uint8, labels (N,)) of a torchvision set."""
     from synth.data.image_folder import images_to_array, open_image
 
@@ -70,11 +77,11 @@ def load_torchvision(name: str, *, root="data", download: bool = False, split: s
         codes = np.asarray(ds.targets, dtype=np.int64)
         if image_size is not None:
             from PIL import Image
+
             mode = "L" if X.shape[1] == 1 else "RGB"
             pics = [Image.fromarray(x[0] if mode == "L" else x.transpose(1, 2, 0), mode) for x in X]
             X = images_to_array(pics, image_size=image_size, channels=X.shape[1])
     if len(X) < 2:
         raise DataError(f"{name} under {root} holds {len(X)} image(s); need at least 2")
-    labels = (np.array([ds.classes[c] for c in codes], dtype=object) if naming == "names"
-              else codes)
+    labels = np.array([ds.classes[c] for c in codes], dtype=object) if naming == "names" else codes
     return np.ascontiguousarray(X, dtype=np.uint8), labels

@@ -1,13 +1,15 @@
 """A toy labelled 2-D record set for tests, benchmarks and trying the double autoencoder:
 class-dependent Gaussian peaks on an H×W grid plus noise (a stand-in for seed 003's
 GC-IMS spectra, which cannot ship with the package)."""
+
 from __future__ import annotations
 
 import numpy as np
 
 
-def peak_records(n_per_class: int = 30, *, classes: int = 3, shape=(16, 20), noise: float = 0.02,
-                 seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
+def peak_records(
+    n_per_class: int = 30, *, classes: int = 3, shape=(16, 20), noise: float = 0.02, seed: int = 0
+) -> tuple[np.ndarray, np.ndarray]:
     """Class c has one peak at a class-specific (row, column), its position jittered by
     N(0, 0.6²) cells and its height by 15 %, plus white noise of σ = ``noise``; values are
     made non-negative (intensities). Returns (records (N, H, W) float64, labels (N,) 'c0', …)."""

@@ -9,7 +9,7 @@ methods of a fitted `ClusterGaussians`.
 
 from __future__ import annotations
 
-from typing import Callable
+from collections.abc import Callable
 
 import numpy as np
 

@@ -13,6 +13,7 @@ Stored as ``.npz`` with pytorch-fid's keys ``mu`` and ``sigma`` (so
 ``python -m pytorch_fid stats.npz folder/`` reads our files) plus ``n`` and
 the two ids.
 """
+
 from __future__ import annotations
 
 import os
@@ -34,19 +35,20 @@ class FeatureStats:
     n: images seen; total: (d,) Σx; outer: (d, d) Σxxᵀ, both float64;
     extractor: id of the feature extractor; fingerprint: id of the data or None.
     """
+
     n: int
     total: np.ndarray
     outer: np.ndarray
     extractor: str
     fingerprint: str | None = None
-    exact_n: bool = True      # False for pytorch-fid files, which do not record n: they cannot merge
+    exact_n: bool = True  # False for pytorch-fid files, which do not record n: they cannot merge
 
     @classmethod
-    def empty(cls, d: int, *, extractor: str, fingerprint: str | None = None) -> "FeatureStats":
+    def empty(cls, d: int, *, extractor: str, fingerprint: str | None = None) -> FeatureStats:
         return cls(0, np.zeros(d), np.zeros((d, d)), extractor, fingerprint)
 
     @classmethod
-    def from_features(cls, X, *, extractor: str, fingerprint: str | None = None) -> "FeatureStats":
+    def from_features(cls, X, *, extractor: str, fingerprint: str | None = None) -> FeatureStats:
         """X: (n, d) features → their sums (float64)."""
         X = np.asarray(X, dtype=np.float64)
         if X.ndim != 2:
@@ -59,21 +61,26 @@ class FeatureStats:
     def dim(self) -> int:
         return int(self.total.shape[0])
 
-    def merge(self, other: "FeatureStats", *, fingerprint: str | None = None) -> "FeatureStats":
+    def merge(self, other: FeatureStats, *, fingerprint: str | None = None) -> FeatureStats:
         """Statistics of the union of two disjoint sets of images."""
         self._check_same_extractor(other)
         if not (self.exact_n and other.exact_n):
-            raise DataError("statistics read from a pytorch-fid file do not record how many images they "
-                            "summarise, so they cannot be merged; recompute them with latentsynth")
+            raise DataError(
+                "statistics read from a pytorch-fid file do not record how many images they "
+                "summarise, so they cannot be merged; recompute them with latentsynth"
+            )
         if other.dim != self.dim:
             raise DataError(f"cannot merge statistics of {self.dim}-d and {other.dim}-d features")
-        return FeatureStats(self.n + other.n, self.total + other.total, self.outer + other.outer,
-                            self.extractor, fingerprint)
+        return FeatureStats(
+            self.n + other.n, self.total + other.total, self.outer + other.outer, self.extractor, fingerprint
+        )
 
-    def _check_same_extractor(self, other: "FeatureStats") -> None:
+    def _check_same_extractor(self, other: FeatureStats) -> None:
         if other.extractor != self.extractor:
-            raise ArtifactError(f"statistics come from different feature extractors ({self.extractor} vs "
-                                f"{other.extractor}); recompute both with the same Inception weights")
+            raise ArtifactError(
+                f"statistics come from different feature extractors ({self.extractor} vs "
+                f"{other.extractor}); recompute both with the same Inception weights"
+            )
 
     def mean(self) -> np.ndarray:
         """(d,) float64, the features' mean."""
@@ -97,8 +104,14 @@ class FeatureStats:
         file in the same directory renamed into place, removed if anything fails."""
         path = Path(path)
         path.parent.mkdir(parents=True, exist_ok=True)
-        arrays = {"mu": self.mean(), "sigma": self.cov(), "n": np.int64(self.n), "format": np.str_(FORMAT),
-                  "extractor": np.str_(self.extractor), "fingerprint": np.str_(self.fingerprint or "")}
+        arrays = {
+            "mu": self.mean(),
+            "sigma": self.cov(),
+            "n": np.int64(self.n),
+            "format": np.str_(FORMAT),
+            "extractor": np.str_(self.extractor),
+            "fingerprint": np.str_(self.fingerprint or ""),
+        }
         handle = tempfile.NamedTemporaryFile(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp", delete=False)
         try:
             with handle:
@@ -110,7 +123,7 @@ class FeatureStats:
         return path
 
     @classmethod
-    def from_npz(cls, path: str | Path, *, extractor: str | None = None) -> "FeatureStats":
+    def from_npz(cls, path: str | Path, *, extractor: str | None = None) -> FeatureStats:
         """Read a file written by ``to_npz`` or by pytorch-fid (``mu``/``sigma`` only; those carry
         no extractor id and are taken to come from ``extractor``). With ``extractor`` given, a
         file of another extractor is an ArtifactError."""
@@ -118,8 +131,9 @@ class FeatureStats:
         try:
             with np.load(path, allow_pickle=False) as npz:
                 if not {"mu", "sigma"} <= set(npz.files):
-                    raise ArtifactError(f"{path} holds no FID statistics (keys {sorted(npz.files)}; "
-                                        "expected 'mu' and 'sigma')")
+                    raise ArtifactError(
+                        f"{path} holds no FID statistics (keys {sorted(npz.files)}; expected 'mu' and 'sigma')"
+                    )
                 mu, sigma = np.asarray(npz["mu"], np.float64), np.asarray(npz["sigma"], np.float64)
                 n = int(npz["n"]) if "n" in npz.files else None
                 stored = str(npz["extractor"]) if "extractor" in npz.files else None
@@ -132,14 +146,22 @@ class FeatureStats:
         if mu.ndim != 1 or sigma.shape != (d, d) or not (np.isfinite(mu).all() and np.isfinite(sigma).all()):
             raise ArtifactError(f"{path} has unusable statistics: mu {mu.shape}, sigma {sigma.shape}")
         if extractor is not None and stored is not None and stored != extractor:
-            raise ArtifactError(f"{path} was computed with feature extractor {stored}, not {extractor}; "
-                                "statistics of different Inception weights are not comparable: delete the "
-                                "file or recompute it with the same weights")
+            raise ArtifactError(
+                f"{path} was computed with feature extractor {stored}, not {extractor}; "
+                "statistics of different Inception weights are not comparable: delete the "
+                "file or recompute it with the same weights"
+            )
         exact_n = n is not None
         n = n if exact_n else 2  # a pytorch-fid file: mean and cov do not depend on the n chosen here
         # Rebuild the sums so that mean() and cov() give mu and sigma back.
-        return cls(n, mu * n, sigma * (n - 1) + n * np.outer(mu, mu), stored or extractor or "unknown",
-                   fingerprint or None, exact_n)
+        return cls(
+            n,
+            mu * n,
+            sigma * (n - 1) + n * np.outer(mu, mu),
+            stored or extractor or "unknown",
+            fingerprint or None,
+            exact_n,
+        )
 
 
 def is_stats_file(path: str | Path) -> bool:

@@ -16,6 +16,7 @@ and the extractor (the sha256 of the weights file), written atomically, so a
 campaign computes its real side once. ``synth.distributed.fid_distributed``
 runs the same streaming on shards across Ray workers and merges their sums.
 """
+
 from __future__ import annotations
 
 import functools
@@ -23,9 +24,9 @@ import hashlib
 import threading
 import time
 import warnings
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable
 
 import torch
 
@@ -36,7 +37,7 @@ from synth.metrics.image_sources import ImageSource, as_image_source
 from synth.metrics.offline_inception import WEIGHTS_NAME
 
 DIMS = 2048
-OFFICIAL_SHA256_PREFIX = "6726825d"   # torch.hub's convention: the file name carries its sha256 prefix
+OFFICIAL_SHA256_PREFIX = "6726825d"  # torch.hub's convention: the file name carries its sha256 prefix
 _BUILD_LOCK = threading.Lock()
 
 
@@ -50,7 +51,7 @@ def default_device() -> str:
 
 
 @functools.lru_cache(maxsize=8)
-def _file_sha256(path: str, size: int, mtime_ns: int) -> str:   # size and mtime make the memo safe
+def _file_sha256(path: str, size: int, mtime_ns: int) -> str:  # size and mtime make the memo safe
     digest = hashlib.sha256()
     with open(path, "rb") as handle:
         for block in iter(lambda: handle.read(1 << 22), b""):
@@ -60,12 +61,15 @@ def _file_sha256(path: str, size: int, mtime_ns: int) -> str:   # size and mtime
 
 def _download_weights() -> None:
     from pytorch_fid.inception import FID_WEIGHTS_URL
+
     try:
         torch.hub.load_state_dict_from_url(FID_WEIGHTS_URL, progress=False)
     except Exception as exc:  # URLError, HTTPError, timeouts, …: all mean "not here, cannot fetch"
-        raise ConfigError(f"pytorch-fid's Inception weights are not at {default_weights_path()} and could not be "
-                          f"downloaded ({type(exc).__name__}: {exc}); copy {WEIGHTS_NAME} there "
-                          "(or set TORCH_HOME), or pass weights=PATH (--weights)") from None
+        raise ConfigError(
+            f"pytorch-fid's Inception weights are not at {default_weights_path()} and could not be "
+            f"downloaded ({type(exc).__name__}: {exc}); copy {WEIGHTS_NAME} there "
+            "(or set TORCH_HOME), or pass weights=PATH (--weights)"
+        ) from None
 
 
 class InceptionExtractor:
@@ -77,8 +81,14 @@ class InceptionExtractor:
     builds its own (from ``state_bytes`` when the file is not on its machine).
     """
 
-    def __init__(self, weights: str | Path | None = None, *, device: str | None = None,
-                 state_bytes: bytes | None = None, sha256: str | None = None):
+    def __init__(
+        self,
+        weights: str | Path | None = None,
+        *,
+        device: str | None = None,
+        state_bytes: bytes | None = None,
+        sha256: str | None = None,
+    ):
         self.device = _check_device(device or default_device())
         self._state_bytes, self._model = state_bytes, None
         if state_bytes is not None:
@@ -111,18 +121,20 @@ class InceptionExtractor:
 
     def _load_state(self) -> dict:
         import io
+
         source = io.BytesIO(self._state_bytes) if self._state_bytes is not None else self.weights
         try:
             return torch.load(source, map_location="cpu", weights_only=True)
         except Exception as exc:  # torch raises many types for corrupt or foreign files
-            raise ArtifactError(f"Inception weights {self.weights or '(bytes)'} could not be loaded safely: "
-                                f"{str(exc).splitlines()[0]}") from None
+            raise ArtifactError(
+                f"Inception weights {self.weights or '(bytes)'} could not be loaded safely: {str(exc).splitlines()[0]}"
+            ) from None
 
     def __call__(self, batch: torch.Tensor) -> torch.Tensor:
         """batch: (B, 3, H, W) float32 in [0, 1] → (B, 2048) float32 on ``self.device``."""
         model = self.model()
         with torch.inference_mode():
-            out = model(batch.to(self.device))[0]   # (B, 2048, 1, 1): pool3 is already averaged
+            out = model(batch.to(self.device))[0]  # (B, 2048, 1, 1): pool3 is already averaged
         return out.flatten(1)
 
 
@@ -143,16 +155,19 @@ def _build_inception(state: dict) -> torch.nn.Module:
     from unittest import mock
 
     from pytorch_fid import inception as fid_inception
+
     with _BUILD_LOCK, mock.patch.object(fid_inception, "load_state_dict_from_url", lambda *a, **k: state):
         try:
             return fid_inception.InceptionV3([fid_inception.InceptionV3.BLOCK_INDEX_BY_DIM[DIMS]])
         except RuntimeError as exc:  # load_state_dict: missing/unexpected keys, wrong shapes
-            raise ArtifactError(f"the weights do not fit pytorch-fid's InceptionV3: "
-                                f"{str(exc).splitlines()[0]}") from None
+            raise ArtifactError(
+                f"the weights do not fit pytorch-fid's InceptionV3: {str(exc).splitlines()[0]}"
+            ) from None
 
 
-def feature_stats(source, *, extractor: Callable | None = None, batch_size: int = 50,
-                  progress: Callable[[int], None] | None = None) -> FeatureStats:
+def feature_stats(
+    source, *, extractor: Callable | None = None, batch_size: int = 50, progress: Callable[[int], None] | None = None
+) -> FeatureStats:
     """Stream ``source`` (anything ``as_image_source`` takes) through ``extractor`` (default
     pytorch-fid's Inception) and keep only n, Σx, Σxxᵀ — accumulated in float64 on the
     extractor's device. ``progress(k)`` is called after each batch of k images."""
@@ -184,8 +199,13 @@ def cache_file(cache_dir: str | Path, *, extractor_id: str, fingerprint: str) ->
     return Path(cache_dir) / f"fid-stats-{key}.npz"
 
 
-def cached_stats(source: ImageSource, *, extractor_id: str, cache_dir: str | Path | None,
-                 compute: Callable[[ImageSource], FeatureStats]) -> tuple[FeatureStats, bool]:
+def cached_stats(
+    source: ImageSource,
+    *,
+    extractor_id: str,
+    cache_dir: str | Path | None,
+    compute: Callable[[ImageSource], FeatureStats],
+) -> tuple[FeatureStats, bool]:
     """(stats, came_from_cache). Sources without a fingerprint (generators, DataLoaders) are
     always computed. A cache file is written atomically only after a complete computation."""
     fingerprint = source.fingerprint if cache_dir is not None else None
@@ -207,7 +227,7 @@ def cached_stats(source: ImageSource, *, extractor_id: str, cache_dir: str | Pat
 @dataclass(frozen=True)
 class FIDResult:
     fid: float
-    n_real: int | None          # None: read from a pytorch-fid file, which does not record it
+    n_real: int | None  # None: read from a pytorch-fid file, which does not record it
     n_gen: int | None
     extractor: str
     official_weights: bool
@@ -219,28 +239,49 @@ class FIDResult:
     def note(self) -> str:
         if self.official_weights:
             return ""
-        return ("stand-in Inception weights (not pytorch-fid's published file): this value shows the pipeline "
-                "is exact, not that images are good")
+        return (
+            "stand-in Inception weights (not pytorch-fid's published file): this value shows the pipeline "
+            "is exact, not that images are good"
+        )
 
     def to_dict(self) -> dict:
-        return {"fid": self.fid, "n_real": self.n_real, "n_gen": self.n_gen, "extractor": self.extractor,
-                "official_weights": self.official_weights, "real_cached": self.real_cached,
-                "gen_cached": self.gen_cached, "seconds": self.seconds, "note": self.note}
+        return {
+            "fid": self.fid,
+            "n_real": self.n_real,
+            "n_gen": self.n_gen,
+            "extractor": self.extractor,
+            "official_weights": self.official_weights,
+            "real_cached": self.real_cached,
+            "gen_cached": self.gen_cached,
+            "seconds": self.seconds,
+            "note": self.note,
+        }
 
 
 def fid_from_stats(real: FeatureStats, gen: FeatureStats) -> float:
     """pytorch-fid's FID of two sets of statistics (same extractor, ≥ 2 images each)."""
     if real.extractor != gen.extractor:
-        raise ArtifactError(f"the two statistics come from different feature extractors ({real.extractor} vs "
-                            f"{gen.extractor}); recompute both with the same Inception weights")
+        raise ArtifactError(
+            f"the two statistics come from different feature extractors ({real.extractor} vs "
+            f"{gen.extractor}); recompute both with the same Inception weights"
+        )
     for name, stats in (("real", real), ("generated", gen)):
         if stats.n < 2:
             raise DataError(f"FID needs at least 2 {name} images for a covariance; got {stats.n}")
     return frechet_distance(real.mean(), real.cov(), gen.mean(), gen.cov())
 
 
-def resolve_stats(obj, *, extractor_id: str, compute: Callable[[ImageSource], FeatureStats],
-                  cache_dir=None, n=None, seed=0, method="random", recursive=False) -> tuple[FeatureStats, bool]:
+def resolve_stats(
+    obj,
+    *,
+    extractor_id: str,
+    compute: Callable[[ImageSource], FeatureStats],
+    cache_dir=None,
+    n=None,
+    seed=0,
+    method="random",
+    recursive=False,
+) -> tuple[FeatureStats, bool]:
     """Statistics of ``obj``: FeatureStats as given, a stats ``.npz`` read (and checked against
     ``extractor_id``), anything else streamed through ``compute`` (with the cache)."""
     if isinstance(obj, FeatureStats):
@@ -248,18 +289,32 @@ def resolve_stats(obj, *, extractor_id: str, compute: Callable[[ImageSource], Fe
     if isinstance(obj, (str, Path)) and is_stats_file(obj):
         stats = FeatureStats.from_npz(obj, extractor=extractor_id)
         if not stats.exact_n:
-            warnings.warn(f"{obj} records no feature extractor (a pytorch-fid file); assuming it was computed "
-                          "with the same Inception weights", stacklevel=2)
+            warnings.warn(
+                f"{obj} records no feature extractor (a pytorch-fid file); assuming it was computed "
+                "with the same Inception weights",
+                stacklevel=2,
+            )
             stats = FeatureStats(stats.n, stats.total, stats.outer, extractor_id, stats.fingerprint, False)
         return stats, True
     source = as_image_source(obj, n=n, seed=seed, method=method, recursive=recursive)
     return cached_stats(source, extractor_id=extractor_id, cache_dir=cache_dir, compute=compute)
 
 
-def fid_score(real, gen, *, batch_size: int = 50, device: str | None = None, weights=None, cache_dir=None,
-              n: int | None = None, seed: int = 0, method: str = "random", recursive: bool = False,
-              extractor: InceptionExtractor | None = None,
-              compute: Callable[[ImageSource], FeatureStats] | None = None) -> FIDResult:
+def fid_score(
+    real,
+    gen,
+    *,
+    batch_size: int = 50,
+    device: str | None = None,
+    weights=None,
+    cache_dir=None,
+    n: int | None = None,
+    seed: int = 0,
+    method: str = "random",
+    recursive: bool = False,
+    extractor: InceptionExtractor | None = None,
+    compute: Callable[[ImageSource], FeatureStats] | None = None,
+) -> FIDResult:
     """FID between ``real`` and ``gen`` in this process.
 
     Each side: an image folder, ``.npy``/``.npz`` images, a statistics ``.npz``, ``model:PATH``,
@@ -271,11 +326,13 @@ def fid_score(real, gen, *, batch_size: int = 50, device: str | None = None, wei
     started = time.perf_counter()
     extractor = extractor or InceptionExtractor(weights, device=device)
     compute = compute or (lambda source: feature_stats(source, extractor=extractor, batch_size=batch_size))
-    options = dict(extractor_id=extractor.id, compute=compute, cache_dir=cache_dir, n=n, method=method,
-                   recursive=recursive)
+    options = dict(
+        extractor_id=extractor.id, compute=compute, cache_dir=cache_dir, n=n, method=method, recursive=recursive
+    )
     real_stats, real_cached = resolve_stats(real, seed=seed + 1, **options)
     gen_stats, gen_cached = resolve_stats(gen, seed=seed, **options)
     value = fid_from_stats(real_stats, gen_stats)
     counts = [s.n if s.exact_n else None for s in (real_stats, gen_stats)]
-    return FIDResult(value, *counts, extractor.id, extractor.official, real_cached, gen_cached,
-                     time.perf_counter() - started)
+    return FIDResult(
+        value, *counts, extractor.id, extractor.official, real_cached, gen_cached, time.perf_counter() - started
+    )

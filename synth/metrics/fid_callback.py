@@ -12,10 +12,11 @@ noise and, when class-conditional, classes drawn uniformly. Other models pass
 It draws from its own seeded generator, never from the loop's, so training
 takes exactly the same steps with or without it.
 """
+
 from __future__ import annotations
 
 import os
-from typing import Callable
+from collections.abc import Callable
 
 import torch
 
@@ -27,8 +28,9 @@ CHUNK = 256
 
 
 @torch.no_grad()
-def latent_gaussian_sampler(model: torch.nn.Module, images: torch.Tensor, n: int,
-                            generator: torch.Generator) -> torch.Tensor:
+def latent_gaussian_sampler(
+    model: torch.nn.Module, images: torch.Tensor, n: int, generator: torch.Generator
+) -> torch.Tensor:
     """Decode n latents drawn from N(mean, cov) of ``model.encode(images)``.
     images: (m, C, H, W) in [0, 1] → (n, C, H, W) float32 clipped to [0, 1]."""
     if not (hasattr(model, "encode") and hasattr(model, "decode")):
@@ -43,19 +45,19 @@ def latent_gaussian_sampler(model: torch.nn.Module, images: torch.Tensor, n: int
 
 
 @torch.no_grad()
-def gan_prior_sampler(model: torch.nn.Module, images: torch.Tensor, n: int,
-                      generator: torch.Generator) -> torch.Tensor:
+def gan_prior_sampler(model: torch.nn.Module, images: torch.Tensor, n: int, generator: torch.Generator) -> torch.Tensor:
     """A GAN's own prior: N(0, I) noise, and uniform classes for a class-conditional one."""
     config = model.config
     noise = torch.randn(n, config.latent_dim, generator=generator)
     labels = torch.randint(config.n_classes, (n,), generator=generator) if config.n_classes else None
-    parts = [model.decode(z, None if labels is None else labels[i:i + CHUNK])
-             for i, z in zip(range(0, n, CHUNK), noise.split(CHUNK))]
+    parts = [
+        model.decode(z, None if labels is None else labels[i : i + CHUNK])
+        for i, z in zip(range(0, n, CHUNK), noise.split(CHUNK))
+    ]
     return torch.cat(parts).clamp(0, 1)
 
 
-def default_sampler(model: torch.nn.Module, images: torch.Tensor, n: int,
-                    generator: torch.Generator) -> torch.Tensor:
+def default_sampler(model: torch.nn.Module, images: torch.Tensor, n: int, generator: torch.Generator) -> torch.Tensor:
     """A GAN (a generator, no encoder) samples its prior; an autoencoder its latent Gaussian."""
     if hasattr(model, "generator") and not hasattr(model, "encode"):
         return gan_prior_sampler(model, images, n, generator)
@@ -70,9 +72,19 @@ class FIDCallback(Callback):
     as ``synth.metrics.fid.fid_score``; extractor: replaces pytorch-fid's Inception.
     """
 
-    def __init__(self, *, every: int, n: int = 200, batch_size: int = 50, weights=None, device: str | None = None,
-                 seed: int = 0, reference=None, extractor=None,
-                 sampler: Callable[[torch.nn.Module, torch.Tensor, int, torch.Generator], torch.Tensor] | None = None):
+    def __init__(
+        self,
+        *,
+        every: int,
+        n: int = 200,
+        batch_size: int = 50,
+        weights=None,
+        device: str | None = None,
+        seed: int = 0,
+        reference=None,
+        extractor=None,
+        sampler: Callable[[torch.nn.Module, torch.Tensor, int, torch.Generator], torch.Tensor] | None = None,
+    ):
         if isinstance(every, bool) or not isinstance(every, int) or every < 1:
             raise ConfigError(f"FID every K epochs needs an integer K ≥ 1, got {every!r}")
         if n < 2:

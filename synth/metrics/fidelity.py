@@ -27,8 +27,7 @@ def _check_frames(real, synthetic) -> None:
     extra = [c for c in synthetic.columns if c not in real.columns]
     if missing or extra:
         raise DataError(
-            "real and synthetic tables have different columns: "
-            f"missing from synthetic {missing}, not in real {extra}"
+            f"real and synthetic tables have different columns: missing from synthetic {missing}, not in real {extra}"
         )
 
 
@@ -104,10 +103,7 @@ def correlation_difference(real: pd.DataFrame, synthetic: pd.DataFrame) -> float
     _check_frames(real, synthetic)
     numeric = [c for c in real.columns if _is_numeric(real[c])]
     if len(numeric) < 2:
-        raise DataError(
-            f"correlation difference needs at least 2 numeric columns; got {len(numeric)} "
-            f"({numeric})"
-        )
+        raise DataError(f"correlation difference needs at least 2 numeric columns; got {len(numeric)} ({numeric})")
     bad = [c for c in numeric if not _is_numeric(synthetic[c])]
     if bad:
         raise DataError(f"columns {bad} are numeric in the real table but not in the synthetic one")

@@ -92,7 +92,7 @@ def _check_gaussians(mu1, sigma1, mu2, sigma2):
 def _cholesky(a: np.ndarray) -> np.ndarray | None:
     try:
         return np.linalg.cholesky(a)
-    except np.linalg.LinAlgError:       # not numerically positive definite
+    except np.linalg.LinAlgError:  # not numerically positive definite
         return None
 
 
@@ -101,11 +101,12 @@ def _psd_factor(a: np.ndarray) -> np.ndarray:
     (LAPACK pstrf), which stops when the largest pivot left is below d·ε·max aᵢᵢ, i.e. what
     is left is round-off. About 20× faster than an eigendecomposition at d = 2048."""
     from scipy.linalg import lapack
+
     c, piv, rank, info = lapack.dpstrf(a, lower=1, tol=-1.0)
     if info < 0:
         raise np.linalg.LinAlgError(f"pivoted Cholesky failed (LAPACK dpstrf info={info})")
     factor = np.empty((a.shape[0], rank))
-    factor[piv - 1] = np.tril(c)[:, :rank]          # a[piv][:, piv] = L Lᵀ (piv is 1-based)
+    factor[piv - 1] = np.tril(c)[:, :rank]  # a[piv][:, piv] = L Lᵀ (piv is 1-based)
     return factor
 
 
@@ -123,8 +124,9 @@ def _trace_sqrt_product(sigma1: np.ndarray, sigma2: np.ndarray) -> float:
       round-off level (d·ε·λ_max) would cost 2e-5 of the FID.
     - A singular covariance (fewer images than dimensions on that side): its factor is
       a pivoted Cholesky factor of its numerical rank (the rest is 0 in exact arithmetic,
-      round-off in floating point), and the trace is the sum of the singular values of B₁ᵀB₂. Singular values are √λ computed directly, so the
-      exact zeros of the product come out at ε·σ_max instead of the ε·λ_max whose square
+      round-off in floating point), and the trace is the sum of the singular values of
+      B₁ᵀB₂. Singular values are √λ computed directly, so the exact zeros of the product
+      come out at ε·σ_max instead of the ε·λ_max whose square
       roots (1e-8·√λ_max each) a square root of Σ₁Σ₂ adds up; and no eigenvalue of the
       product has to be guessed to be noise, so real small ones (n close to d) are kept.
     """

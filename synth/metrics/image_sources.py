@@ -15,11 +15,12 @@ LatentSynthesizer through ``ModelSampler``). ``shard(k, K)`` gives the k-th of
 K disjoint parts, for sharded FID; a ``fingerprint`` names the data for the
 statistics cache (None when the data cannot be named cheaply).
 """
+
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import Callable, Iterator
 
 import numpy as np
 import torch
@@ -55,17 +56,20 @@ def to_unit_batch(images) -> torch.Tensor:
         raise DataError(f"images must have shape (N, C, H, W), (N, H, W, C) or (N, H, W); got {tuple(x.shape)}")
     if x.shape[1] not in (1, 3, 4):
         if x.shape[-1] not in (1, 3, 4):
-            raise DataError(f"images must have 1, 3 or 4 channels in axis 1 or in the last axis; got shape "
-                            f"{tuple(x.shape)}")
+            raise DataError(
+                f"images must have 1, 3 or 4 channels in axis 1 or in the last axis; got shape {tuple(x.shape)}"
+            )
         x = x.permute(0, 3, 1, 2)
     if x.dtype == torch.uint8:
-        x = x.contiguous().to(torch.float32).div(255)   # ToTensor's arithmetic, bit for bit
+        x = x.contiguous().to(torch.float32).div(255)  # ToTensor's arithmetic, bit for bit
     elif x.is_floating_point():
         x = x.to(torch.float32)
         if x.numel() and not (torch.isfinite(x).all() and x.min() >= 0 and x.max() <= 1):
             low, high = float(x.min()), float(x.max())
-            raise DataError(f"float images must lie in [0, 1] (pytorch-fid's input range); got values "
-                            f"{low:.4g}..{high:.4g}: scale them, or pass uint8 0..255")
+            raise DataError(
+                f"float images must lie in [0, 1] (pytorch-fid's input range); got values "
+                f"{low:.4g}..{high:.4g}: scale them, or pass uint8 0..255"
+            )
     else:
         raise DataError(f"images must be uint8 (0..255) or floats in [0, 1]; got dtype {x.dtype}")
     if x.shape[1] == 1:
@@ -80,12 +84,17 @@ def stack_images(images: list[torch.Tensor]) -> torch.Tensor:
     batch); mixed sizes are resized one by one to 299×299 first, which gives the same numbers."""
     if len({tuple(t.shape) for t in images}) == 1:
         return torch.stack(images)
-    return torch.cat([F.interpolate(t[None], size=(INCEPTION_SIZE, INCEPTION_SIZE), mode="bilinear",
-                                    align_corners=False) for t in images])
+    return torch.cat(
+        [
+            F.interpolate(t[None], size=(INCEPTION_SIZE, INCEPTION_SIZE), mode="bilinear", align_corners=False)
+            for t in images
+        ]
+    )
 
 
 class ImageSource:
     """A finite stream of images. ``batches(b)`` yields (≤ b, 3, H, W) float32 in [0, 1]."""
+
     fingerprint: str | None = None
 
     def __len__(self) -> int:
@@ -94,7 +103,7 @@ class ImageSource:
     def batches(self, batch_size: int) -> Iterator[torch.Tensor]:
         raise NotImplementedError
 
-    def shard(self, index: int, count: int) -> "ImageSource":
+    def shard(self, index: int, count: int) -> ImageSource:
         raise ConfigError(f"{self.describe()} cannot be split into shards; use one worker")
 
     def describe(self) -> str:
@@ -123,12 +132,16 @@ class FolderImages(ImageSource):
         if not self.path.is_dir():
             raise DataError(f"{self.path} is not a directory")
         pattern = "**/*" if self.recursive else "*"
-        files = sorted(str(p) for p in self.path.glob(pattern)
-                       if p.suffix[1:].lower() in IMAGE_EXTENSIONS and p.is_file())
+        files = sorted(
+            str(p) for p in self.path.glob(pattern) if p.suffix[1:].lower() in IMAGE_EXTENSIONS and p.is_file()
+        )
         if not files:
-            deeper = 0 if self.recursive else sum(1 for p in self.path.glob("**/*")
-                                                  if p.suffix[1:].lower() in IMAGE_EXTENSIONS)
-            hint = (f"; its sub-folders hold {deeper} images: pass recursive=True (--recursive)" if deeper else "")
+            deeper = (
+                0
+                if self.recursive
+                else sum(1 for p in self.path.glob("**/*") if p.suffix[1:].lower() in IMAGE_EXTENSIONS)
+            )
+            hint = f"; its sub-folders hold {deeper} images: pass recursive=True (--recursive)" if deeper else ""
             raise DataError(f"no images in {self.path} (looked for {', '.join(IMAGE_EXTENSIONS)}){hint}")
         return files
 
@@ -149,17 +162,18 @@ class FolderImages(ImageSource):
     def _load(self, name: str) -> torch.Tensor:
         from PIL import Image, UnidentifiedImageError
         from torchvision.transforms import ToTensor
+
         try:
             with Image.open(name) as img:
-                return ToTensor()(img.convert("RGB"))   # pytorch_fid.fid_score.ImagePathDataset
+                return ToTensor()(img.convert("RGB"))  # pytorch_fid.fid_score.ImagePathDataset
         except (UnidentifiedImageError, OSError, SyntaxError, ValueError) as exc:
             raise DataError(f"{name} is not a readable image: {exc}") from None
 
     def batches(self, batch_size: int) -> Iterator[torch.Tensor]:
         for start in range(0, len(self.files), batch_size):
-            yield stack_images([self._load(name) for name in self.files[start:start + batch_size]])
+            yield stack_images([self._load(name) for name in self.files[start : start + batch_size]])
 
-    def shard(self, index: int, count: int) -> "FolderImages":
+    def shard(self, index: int, count: int) -> FolderImages:
         lo, hi = _block(len(self.files), index, count)
         return FolderImages(self.path, recursive=self.recursive, files=self.files[lo:hi])
 
@@ -173,12 +187,14 @@ class ArrayImages(ImageSource):
             array = array.detach().cpu().numpy()
         self.array, self.name, self._fingerprint = array, name, fingerprint
         if not hasattr(array, "shape") or len(array.shape) not in (3, 4):
-            raise DataError(f"{name}: images must be an array of shape (N, C, H, W), (N, H, W, C) or (N, H, W); "
-                            f"got shape {getattr(array, 'shape', None)}")
-        to_unit_batch(np.array(array[:1]))   # fail now, not after hours, on a wrong shape or dtype
+            raise DataError(
+                f"{name}: images must be an array of shape (N, C, H, W), (N, H, W, C) or (N, H, W); "
+                f"got shape {getattr(array, 'shape', None)}"
+            )
+        to_unit_batch(np.array(array[:1]))  # fail now, not after hours, on a wrong shape or dtype
 
     @classmethod
-    def from_file(cls, path: str | Path) -> "ArrayImages":
+    def from_file(cls, path: str | Path) -> ArrayImages:
         """``.npy`` (memory-mapped) or ``.npz`` (key ``images``, or its only array)."""
         path = Path(path)
         stat = path.stat()
@@ -211,9 +227,9 @@ class ArrayImages(ImageSource):
 
     def batches(self, batch_size: int) -> Iterator[torch.Tensor]:
         for start in range(0, len(self), batch_size):
-            yield to_unit_batch(np.array(self.array[start:start + batch_size]))   # a copy: memmaps are read-only
+            yield to_unit_batch(np.array(self.array[start : start + batch_size]))  # a copy: memmaps are read-only
 
-    def shard(self, index: int, count: int) -> "ArrayImages":
+    def shard(self, index: int, count: int) -> ArrayImages:
         lo, hi = _block(len(self), index, count)
         part = ArrayImages.__new__(ArrayImages)
         part.array, part.name, part._fingerprint = self.array[lo:hi], f"{self.name}[{lo}:{hi}]", None
@@ -257,8 +273,16 @@ class GeneratedImages(ImageSource):
     together draw exactly the images of one unsharded run.
     """
 
-    def __init__(self, sample: Callable, n: int, *, seed: int = 0, chunk: int = 50,
-                 chunks: tuple[int, int] | None = None, name: str = "generator"):
+    def __init__(
+        self,
+        sample: Callable,
+        n: int,
+        *,
+        seed: int = 0,
+        chunk: int = 50,
+        chunks: tuple[int, int] | None = None,
+        name: str = "generator",
+    ):
         if isinstance(n, bool) or not isinstance(n, (int, np.integer)) or n < 1:
             raise ConfigError(f"the number of images to generate must be a positive integer, got {n!r}")
         if chunk < 1:
@@ -286,18 +310,23 @@ class GeneratedImages(ImageSource):
                 raise DataError(f"{self.name} returned {images.shape[0]} images when asked for {size}")
             yield from images.split(batch_size)
 
-    def shard(self, index: int, count: int) -> "GeneratedImages":
+    def shard(self, index: int, count: int) -> GeneratedImages:
         lo, hi = _block(self.chunks[1] - self.chunks[0], index, count)
-        return GeneratedImages(self.sample, self.n, seed=self.seed, chunk=self.chunk,
-                               chunks=(self.chunks[0] + lo, self.chunks[0] + hi), name=self.name)
+        return GeneratedImages(
+            self.sample,
+            self.n,
+            seed=self.seed,
+            chunk=self.chunk,
+            chunks=(self.chunks[0] + lo, self.chunks[0] + hi),
+            name=self.name,
+        )
 
 
 class ModelSampler:
     """``sample(n, seed)`` of a trained image LatentSynthesizer, as images in [0, 1].
     Pickles as the artifact path when built from one (a Ray worker loads its own copy)."""
 
-    def __init__(self, synthesizer=None, *, path: str | Path | None = None, method: str = "random",
-                 cluster=None):
+    def __init__(self, synthesizer=None, *, path: str | Path | None = None, method: str = "random", cluster=None):
         self.path, self.method, self.cluster = (str(path) if path else None), method, cluster
         self._syn = synthesizer if synthesizer is not None else self._load()
         if self._syn.data_kind_ != "image":
@@ -306,6 +335,7 @@ class ModelSampler:
 
     def _load(self):
         from synth.synthesizer import LatentSynthesizer
+
         return LatentSynthesizer.load(self.path)
 
     def __getstate__(self):
@@ -318,11 +348,12 @@ class ModelSampler:
         if self._syn is None:
             self._syn = self._load()
         data = self._syn.generate(n, cluster=self.cluster, method=self.method, random_state=seed).data
-        return self._syn.transformer_.transform(data)   # original units → [0, 1]
+        return self._syn.transformer_.transform(data)  # original units → [0, 1]
 
 
-def as_image_source(obj, *, n: int | None = None, seed: int = 0, method: str = "random",
-                    recursive: bool = False) -> ImageSource:
+def as_image_source(
+    obj, *, n: int | None = None, seed: int = 0, method: str = "random", recursive: bool = False
+) -> ImageSource:
     """A folder path, ``.npy``/``.npz`` path, ``model:PATH``, array, tensor, DataLoader,
     LatentSynthesizer or ``sample(n, seed)`` callable → an ImageSource. ``n`` (and ``seed``,
     ``method``) apply to models and callables, which draw images on the fly."""
@@ -333,7 +364,7 @@ def as_image_source(obj, *, n: int | None = None, seed: int = 0, method: str = "
         if text.startswith("model:"):
             if n is None:
                 raise ConfigError(f"{text}: say how many images to generate (n=…, --n on the command line)")
-            path = text[len("model:"):]
+            path = text[len("model:") :]
             return GeneratedImages(ModelSampler(path=path, method=method), n, seed=seed, name=text)
         path = Path(text)
         if path.is_dir():
@@ -355,5 +386,7 @@ def as_image_source(obj, *, n: int | None = None, seed: int = 0, method: str = "
         if n is None:
             raise ConfigError("say how many images to draw from the sampler (n=…)")
         return GeneratedImages(obj, n, seed=seed)
-    raise DataError(f"cannot read images from a {type(obj).__name__}; pass a folder, an array, a DataLoader, "
-                    "a trained image model or a sample(n, seed) function")
+    raise DataError(
+        f"cannot read images from a {type(obj).__name__}; pass a folder, an array, a DataLoader, "
+        "a trained image model or a sample(n, seed) function"
+    )

@@ -9,6 +9,7 @@ weights would push all 2048 features to ~0 or to overflow, calibrated ones sprea
 FID values computed with these weights show that the pipeline is exact (same numbers as
 pytorch-fid on the same files), never that images are good.
 """
+
 from __future__ import annotations
 
 import os
@@ -48,16 +49,17 @@ def offline_inception_state(*, seed: int = 0, calibration_images: int = 8, size:
             elif isinstance(module, nn.BatchNorm2d):
                 nn.init.ones_(module.weight)
                 nn.init.zeros_(module.bias)
-                module.momentum = None       # cumulative average over the calibration batches
-        images = F.interpolate(torch.rand(calibration_images, 3, 8, 8), size=(size, size), mode="bilinear",
-                               align_corners=False)
+                module.momentum = None  # cumulative average over the calibration batches
+        images = F.interpolate(
+            torch.rand(calibration_images, 3, 8, 8), size=(size, size), mode="bilinear", align_corners=False
+        )
         net.train()
         with torch.no_grad():
             for part in images.split(4):
-                net(2 * part - 1)            # pytorch-fid feeds (−1, 1)
+                net(2 * part - 1)  # pytorch-fid feeds (−1, 1)
         for module in net.modules():
             if isinstance(module, nn.BatchNorm2d):
-                module.momentum = 0.1        # torchvision's default, as stored in the real file
+                module.momentum = 0.1  # torchvision's default, as stored in the real file
     return net.state_dict()
 
 

@@ -9,6 +9,7 @@ and pairwise trends. Images are scored as tables of their pixels.
 sdmetrics is an optional dependency; ``quality_score`` returns None without it
 and callers say "sdmetrics not installed" (``SDMETRICS_MISSING``).
 """
+
 from __future__ import annotations
 
 import importlib.util
@@ -59,14 +60,16 @@ def quality_score(real: pd.DataFrame, synthetic: pd.DataFrame) -> float | None:
     if not sdmetrics_available():
         return None
     if list(real.columns) != list(synthetic.columns):
-        raise DataError(f"real and synthetic tables have different columns: {list(real.columns)} vs "
-                        f"{list(synthetic.columns)}")
+        raise DataError(
+            f"real and synthetic tables have different columns: {list(real.columns)} vs {list(synthetic.columns)}"
+        )
     if len(real) == 0 or len(synthetic) == 0:
         raise DataError("the quality score needs rows in both tables")
     with warnings.catch_warnings():
         # the single-table report is the one every sdmetrics ≥ 0.12 has; newer ones mark it deprecated
         warnings.simplefilter("ignore")
         from sdmetrics.reports.single_table import QualityReport
+
         real = real.rename(columns=str).reset_index(drop=True)
         synthetic = synthetic.rename(columns=str).reset_index(drop=True)
         report = QualityReport()

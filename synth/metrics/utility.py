@@ -33,9 +33,7 @@ def _make_classifier(name: str, random_state: int):
     if name == "random_forest":
         return RandomForestClassifier(n_estimators=200, random_state=random_state, n_jobs=1)
     if name == "logistic":
-        return make_pipeline(
-            StandardScaler(), LogisticRegression(max_iter=2000, random_state=random_state)
-        )
+        return make_pipeline(StandardScaler(), LogisticRegression(max_iter=2000, random_state=random_state))
     raise ConfigError(f"unknown classifier {name!r}; choose one of {list(CLASSIFIERS)}")
 
 
@@ -68,8 +66,16 @@ def _scores(model, X_fit, y_fit, X_test, y_test) -> dict:
 
 
 def utility_report(
-    X_train, y_train, X_test, y_test, X_syn, y_syn,
-    *, classifier: str = "random_forest", random_state=0, trtr: dict | None = None,
+    X_train,
+    y_train,
+    X_test,
+    y_test,
+    X_syn,
+    y_syn,
+    *,
+    classifier: str = "random_forest",
+    random_state=0,
+    trtr: dict | None = None,
 ) -> dict:
     """Train-on-real / train-on-synthetic / augmented scores on held-out real data.
 

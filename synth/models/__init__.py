@@ -10,11 +10,13 @@ themselves with ``register``. A kind with ``fit_closed_form`` (identity, pca) is
 fitted by that function in one step instead of by the training loop; its
 ``recipe`` is then never asked for.
 """
+
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
-from typing import Any, Callable
+from typing import Any
 
 from torch import nn
 
@@ -27,13 +29,13 @@ from synth.models.linear import IdentityLatent, LinearLatentConfig, PCALatent, f
 @dataclass(frozen=True)
 class ModelKind:
     name: str
-    family: str                                  # "autoencoder": encode ⇄ decode; "gan": decode only
+    family: str  # "autoencoder": encode ⇄ decode; "gan": decode only
     data_kinds: tuple[str, ...]
     # (config, input shape, *, n_classes) → network dataclass; n_classes = labelled classes (0: none)
     network_config: Callable[..., Any]
     network_from_dict: Callable[[dict], Any]
     build: Callable[[Any], nn.Module]
-    recipe: Callable[[SynthConfig, Any], Any]    # (config, network config) → Recipe
+    recipe: Callable[[SynthConfig, Any], Any]  # (config, network config) → Recipe
     description: str = ""
     # config → {field: value} filled where the user left the field unset (SynthConfig.resolve)
     defaults: Callable[[SynthConfig], dict] = field(default=lambda config: {})
@@ -61,9 +63,14 @@ def network_to_dict(network_config) -> dict:
 
 def _autoencoder_kind(name: str, variational: bool) -> ModelKind:
     def network_config(config: SynthConfig, input_shape, *, n_classes: int = 0):
-        return AutoencoderConfig(variational=variational, input_shape=tuple(input_shape),
-                                 latent_dim=config.latent_dim, hidden=config.hidden,
-                                 channels=config.channels, output=config.output)
+        return AutoencoderConfig(
+            variational=variational,
+            input_shape=tuple(input_shape),
+            latent_dim=config.latent_dim,
+            hidden=config.hidden,
+            channels=config.channels,
+            output=config.output,
+        )
 
     def from_dict(obj):
         return AutoencoderConfig(**{k: tuple(v) if isinstance(v, list) else v for k, v in obj.items()})
@@ -71,6 +78,7 @@ def _autoencoder_kind(name: str, variational: bool) -> ModelKind:
     def recipe(config: SynthConfig, network):
         from synth.recipes import AutoencoderRecipe
         from synth.schedules import KLSchedule
+
         kl = KLSchedule(config.kl_schedule, config.beta_max, config.warmup_epochs, config.kl_cycles)
         return AutoencoderRecipe(kl, variational=variational, betas=config.adam_betas or (0.9, 0.999))
 
@@ -91,18 +99,39 @@ def _linear_kind(name: str, module: type[nn.Module], text: str) -> ModelKind:
     def recipe(config: SynthConfig, network):
         raise ConfigError(f"model {name!r} is fitted in closed form; it has no training recipe")
 
-    return ModelKind(name, "autoencoder", ("tabular", "image"), network_config, from_dict, module, recipe, text,
-                     fit_closed_form=fit_linear_latent)
+    return ModelKind(
+        name,
+        "autoencoder",
+        ("tabular", "image"),
+        network_config,
+        from_dict,
+        module,
+        recipe,
+        text,
+        fit_closed_form=fit_linear_latent,
+    )
 
 
 register(_autoencoder_kind("ae", variational=False))
 register(_autoencoder_kind("vae", variational=True))
 register(_linear_kind("identity", IdentityLatent, "baseline: the scaled feature space is the latent (no learning)"))
-register(_linear_kind("pca", PCALatent, "baseline: linear autoencoder on the latent_dim leading principal axes "
-                                        "(closed form)"))
+register(
+    _linear_kind(
+        "pca", PCALatent, "baseline: linear autoencoder on the latent_dim leading principal axes (closed form)"
+    )
+)
 
 from synth.models import kinds  # noqa: E402,F401  (registers the GAN and double-AE kinds)
 
-__all__ = ["MODEL_KINDS", "Autoencoder", "AutoencoderConfig", "IdentityLatent", "LinearLatentConfig", "ModelKind",
-           "PCALatent", "get_model_kind", "network_to_dict",
-           "register"]
+__all__ = [
+    "MODEL_KINDS",
+    "Autoencoder",
+    "AutoencoderConfig",
+    "IdentityLatent",
+    "LinearLatentConfig",
+    "ModelKind",
+    "PCALatent",
+    "get_model_kind",
+    "network_to_dict",
+    "register",
+]

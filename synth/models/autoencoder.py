@@ -6,6 +6,7 @@ until it is at most 4×4 and mirrors that exactly (output padding chosen per
 axis), so any H×W from 8×8 digits to 64×64 flowers round-trips. The modules
 know nothing about optimisers or losses (see ``synth.losses``).
 """
+
 from __future__ import annotations
 
 import math
@@ -18,12 +19,13 @@ from torch import nn
 @dataclass(frozen=True)
 class AutoencoderConfig:
     """Everything that builds the network; stored in model.json beside the weights."""
+
     variational: bool = True
-    input_shape: tuple[int, ...] = (4,)       # (features,) for rows, (C, H, W) for images
+    input_shape: tuple[int, ...] = (4,)  # (features,) for rows, (C, H, W) for images
     latent_dim: int = 5
-    hidden: tuple[int, ...] = (16, 8)         # MLP encoder widths (decoder mirrors them)
-    channels: tuple[int, ...] = (32, 64)      # conv widths, one per stride-2 stage (extra stages reuse the last)
-    output: str = "linear"                    # "linear" (seed 001) or "sigmoid"
+    hidden: tuple[int, ...] = (16, 8)  # MLP encoder widths (decoder mirrors them)
+    channels: tuple[int, ...] = (32, 64)  # conv widths, one per stride-2 stage (extra stages reuse the last)
+    output: str = "linear"  # "linear" (seed 001) or "sigmoid"
 
     @property
     def is_image(self) -> bool:

@@ -11,6 +11,7 @@ The series encoders are MLPs or a small transformer encoder (patch tokens,
 learned positions, no dropout so no hidden RNG), chosen by ``encoder``.
 The modules know nothing of losses; ``synth.double_ae_recipe`` trains them.
 """
+
 from __future__ import annotations
 
 import math
@@ -21,17 +22,17 @@ from torch import nn
 
 from synth.errors import ConfigError
 
-MAX_TOKENS = 64     # a transformer series is cut into at most this many patches
+MAX_TOKENS = 64  # a transformer series is cut into at most this many patches
 
 
 @dataclass(frozen=True)
 class DoubleAEConfig:
-    input_shape: tuple[int, int] = (32, 32)   # (H, W) of a (cropped) record
-    column_dim: int = 8                       # d₁
-    row_dim: int = 8                          # d₂
-    encoder: str = "mlp"                      # "mlp" or "transformer"
-    hidden: tuple[int, ...] = (128, 64)       # MLP widths (decoders mirror them)
-    model_dim: int = 32                       # transformer token width
+    input_shape: tuple[int, int] = (32, 32)  # (H, W) of a (cropped) record
+    column_dim: int = 8  # d₁
+    row_dim: int = 8  # d₂
+    encoder: str = "mlp"  # "mlp" or "transformer"
+    hidden: tuple[int, ...] = (128, 64)  # MLP widths (decoders mirror them)
+    model_dim: int = 32  # transformer token width
     heads: int = 4
     layers: int = 2
 
@@ -69,8 +70,9 @@ class _Tokens(nn.Module):
         self.tokens = math.ceil(length / self.patch)
         self.position = nn.Parameter(torch.zeros(1, self.tokens, model_dim))
         nn.init.normal_(self.position, 0.0, 0.02)
-        layer = nn.TransformerEncoderLayer(model_dim, heads, dim_feedforward=2 * model_dim, dropout=0.0,
-                                           batch_first=True)
+        layer = nn.TransformerEncoderLayer(
+            model_dim, heads, dim_feedforward=2 * model_dim, dropout=0.0, batch_first=True
+        )
         self.mixer = nn.TransformerEncoder(layer, layers, enable_nested_tensor=False)
 
 
@@ -121,6 +123,7 @@ class SeriesAutoencoder(nn.Module):
 
 # Reshapes between records, their columns and the rows of the intermediate matrix (pure views).
 
+
 def columns_of(x: torch.Tensor) -> torch.Tensor:
     """(n, H, W) records → (n·W, H) columns."""
     n, h, w = x.shape
@@ -160,6 +163,6 @@ class DoubleAutoencoder(nn.Module):
 
     def decode(self, z: torch.Tensor) -> torch.Tensor:
         n, (d1, d2) = len(z), (self.config.column_dim, self.config.row_dim)
-        matrix = self.row(code=z.reshape(n * d1, d2)).view(n, d1, -1)          # (n, d₁, W)
-        columns = self.column(code=matrix.transpose(1, 2).reshape(-1, d1))     # (n·W, H)
+        matrix = self.row(code=z.reshape(n * d1, d2)).view(n, d1, -1)  # (n, d₁, W)
+        columns = self.column(code=matrix.transpose(1, 2).reshape(-1, d1))  # (n·W, H)
         return records_from_columns(columns, n)

@@ -15,6 +15,7 @@ seed 001 §4.4.3), flatten, one linear score. Conditional variants add a
 projection term ⟨embed(y), φ(x)⟩ (Miyato & Koyama 2018), so ``cluster=``
 asks a GAN for a class. Modules know nothing of losses or optimisers.
 """
+
 from __future__ import annotations
 
 import math
@@ -31,12 +32,13 @@ MIN_SIZE = 4
 @dataclass(frozen=True)
 class GANConfig:
     """Everything that builds the networks; stored in model.json beside the weights."""
-    input_shape: tuple[int, int, int] = (1, 28, 28)   # (C, H, W)
-    latent_dim: int = 100                             # noise size (DCGAN 100, WGAN-GP 128)
-    n_classes: int = 0                                # 0: unconditional
-    channels: int = 256                               # generator's first feature map
-    embed_dim: int = 32                               # label embedding fed to the generator
-    activation: str = "leaky_relu"                    # generator: "leaky_relu" (DCGAN) or "relu" (WGAN-GP)
+
+    input_shape: tuple[int, int, int] = (1, 28, 28)  # (C, H, W)
+    latent_dim: int = 100  # noise size (DCGAN 100, WGAN-GP 128)
+    n_classes: int = 0  # 0: unconditional
+    channels: int = 256  # generator's first feature map
+    embed_dim: int = 32  # label embedding fed to the generator
+    activation: str = "leaky_relu"  # generator: "leaky_relu" (DCGAN) or "relu" (WGAN-GP)
 
     def __post_init__(self):
         object.__setattr__(self, "input_shape", tuple(int(s) for s in self.input_shape))
@@ -69,7 +71,7 @@ def _plan(config: GANConfig):
     hs += [hs[-1]] * (stages + 1 - len(hs))
     ws += [ws[-1]] * (stages + 1 - len(ws))
     floor = min(32, config.channels)
-    widths = [max(config.channels // 2 ** i, floor) for i in range(stages + 1)]
+    widths = [max(config.channels // 2**i, floor) for i in range(stages + 1)]
     return hs, ws, stages, widths
 
 
@@ -84,18 +86,27 @@ class Generator(nn.Module):
         self.start = (widths[0], hs[-1], ws[-1])
         self.embed = nn.Embedding(config.n_classes, config.embed_dim) if config.conditional else None
         n_in = config.latent_dim + (config.embed_dim if config.conditional else 0)
-        self.project = nn.Sequential(nn.Linear(n_in, math.prod(self.start), bias=False),
-                                     nn.BatchNorm1d(math.prod(self.start)), _activation(config.activation))
+        self.project = nn.Sequential(
+            nn.Linear(n_in, math.prod(self.start), bias=False),
+            nn.BatchNorm1d(math.prod(self.start)),
+            _activation(config.activation),
+        )
         layers = []
         for i in range(stages):  # level (stages − i) → (stages − i − 1), i.e. towards the image
             src, dst = stages - i, stages - i - 1
             stride = (2 if hs[dst] != hs[src] else 1, 2 if ws[dst] != ws[src] else 1)
             # k=5, p=2: out = 2·in − 1 + output_padding, so odd and even targets both come out exact
-            pad = tuple(t - 2 * s + 1 if st == 2 else 0 for t, s, st in ((hs[dst], hs[src], stride[0]),
-                                                                          (ws[dst], ws[src], stride[1])))
-            layers += [nn.ConvTranspose2d(widths[i], widths[i + 1], 5, stride=stride, padding=2,
-                                          output_padding=pad, bias=False),
-                       nn.BatchNorm2d(widths[i + 1]), _activation(config.activation)]
+            pad = tuple(
+                t - 2 * s + 1 if st == 2 else 0
+                for t, s, st in ((hs[dst], hs[src], stride[0]), (ws[dst], ws[src], stride[1]))
+            )
+            layers += [
+                nn.ConvTranspose2d(
+                    widths[i], widths[i + 1], 5, stride=stride, padding=2, output_padding=pad, bias=False
+                ),
+                nn.BatchNorm2d(widths[i + 1]),
+                _activation(config.activation),
+            ]
         layers.append(nn.Conv2d(widths[stages], config.input_shape[0], 5, padding=2))
         self.body = nn.Sequential(*layers)
 

@@ -10,6 +10,7 @@ Both are plain ``nn.Module``s with the autoencoder's ``encode``/``decode``;
 PCA keeps its mean and axes as float64 buffers, so they travel in weights.pt
 like any state dict, and identity has no state at all.
 """
+
 from __future__ import annotations
 
 import math
@@ -23,9 +24,10 @@ from torch import nn
 @dataclass(frozen=True)
 class LinearLatentConfig:
     """Everything that builds the module; stored in model.json beside the weights."""
-    kind: str = "pca"                         # "identity" | "pca"
-    input_shape: tuple[int, ...] = (4,)       # (features,) for rows, (C, H, W) for images
-    latent_dim: int = 4                       # identity: always prod(input_shape)
+
+    kind: str = "pca"  # "identity" | "pca"
+    input_shape: tuple[int, ...] = (4,)  # (features,) for rows, (C, H, W) for images
+    latent_dim: int = 4  # identity: always prod(input_shape)
 
     @property
     def n_features(self) -> int:
@@ -56,7 +58,7 @@ class PCALatent(nn.Module):
         self.config = config
         D, d = config.n_features, config.latent_dim
         self.register_buffer("mean", torch.zeros(D, dtype=torch.float64))
-        self.register_buffer("components", torch.eye(D, d, dtype=torch.float64))   # W: (D, d), orthonormal columns
+        self.register_buffer("components", torch.eye(D, d, dtype=torch.float64))  # W: (D, d), orthonormal columns
         self.register_buffer("explained_variance", torch.zeros(d, dtype=torch.float64))
 
     def encode(self, x: torch.Tensor) -> torch.Tensor:
@@ -69,7 +71,7 @@ class PCALatent(nn.Module):
         return x.float().reshape(-1, *self.config.input_shape)
 
     @torch.no_grad()
-    def fit(self, X: np.ndarray) -> "PCALatent":
+    def fit(self, X: np.ndarray) -> PCALatent:
         """X: (n, *input_shape) model-space rows/images. Mean and the d leading eigenvectors of
         the covariance; when d exceeds the rank the trailing axes are still an orthonormal
         completion (eigh returns a full basis), so d = D reconstructs every row exactly."""

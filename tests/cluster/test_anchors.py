@@ -15,8 +15,7 @@ def _data(n=203, d=3, seed=0):
 
 def test_centroids_are_means_of_disjoint_groups_of_at_least_min_size():
     Z = _data()
-    centroids, sizes, labels = micro_centroids(Z, min_size=5, random_state=0,
-                                               return_sizes=True, return_labels=True)
+    centroids, sizes, labels = micro_centroids(Z, min_size=5, random_state=0, return_sizes=True, return_labels=True)
     assert centroids.dtype == np.float64 and centroids.shape[1] == 3
     assert centroids.shape[0] == sizes.size > 1
     assert sizes.min() >= 5 and sizes.sum() == Z.shape[0]
@@ -65,8 +64,9 @@ def test_chained_merges_keep_every_row_with_its_final_group():
 @given(n=st.integers(1, 120), d=st.integers(1, 4), min_size=st.integers(1, 12), seed=st.integers(0, 2**16))
 def test_groups_always_reach_min_size_and_cover_all_rows(n, d, min_size, seed):
     Z = np.random.default_rng(seed).normal(size=(n, d))
-    centroids, sizes, labels = micro_centroids(Z, min_size=min_size, random_state=seed,
-                                               return_sizes=True, return_labels=True)
+    centroids, sizes, labels = micro_centroids(
+        Z, min_size=min_size, random_state=seed, return_sizes=True, return_labels=True
+    )
     assert sizes.sum() == n and centroids.shape == (sizes.size, d)
     assert sizes.min() >= min(min_size, n)
     assert set(labels.tolist()) == set(range(sizes.size))
@@ -76,11 +76,14 @@ def test_groups_always_reach_min_size_and_cover_all_rows(n, d, min_size, seed):
     np.testing.assert_allclose(centroids, sums / sizes[:, None], rtol=1e-9, atol=1e-12)
 
 
-@pytest.mark.parametrize("kwargs, match", [
-    ({"min_size": 0}, "min_size must be >= 1"),
-    ({"n_iter": 0}, "n_iter"),
-    ({"random_state": 1.5}, "random_state"),
-])
+@pytest.mark.parametrize(
+    "kwargs, match",
+    [
+        ({"min_size": 0}, "min_size must be >= 1"),
+        ({"n_iter": 0}, "n_iter"),
+        ({"random_state": 1.5}, "random_state"),
+    ],
+)
 def test_bad_arguments_are_errors(kwargs, match):
     with pytest.raises(ValueError, match=match):
         micro_centroids(_data(n=20), **kwargs)

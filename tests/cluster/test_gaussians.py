@@ -48,8 +48,9 @@ def test_log_density_equals_scipy_and_predict_is_its_argmax():
     Z, y = _two_clusters(seed=3)
     g = ClusterGaussians().fit(Z, y)
     query = np.random.default_rng(4).normal(size=(30, 4)) * 4 + 2.5
-    expected = np.stack([stats.multivariate_normal(g.means_[k], g.covariances_[k]).logpdf(query)
-                         for k in range(2)], axis=1)
+    expected = np.stack(
+        [stats.multivariate_normal(g.means_[k], g.covariances_[k]).logpdf(query) for k in range(2)], axis=1
+    )
     np.testing.assert_allclose(g.log_density(query), expected, rtol=1e-10)
     np.testing.assert_array_equal(g.predict(query), expected.argmax(axis=1))
     assert 0 < g.predict(query).sum() < 30  # both clusters win somewhere
@@ -176,12 +177,15 @@ def test_one_row_cluster_is_an_error_naming_code_and_count():
         ClusterGaussians().fit(Z, y)
 
 
-@pytest.mark.parametrize("labels, match", [
-    (np.r_[np.zeros(70, int), np.full(70, 2)], r"codes \[1\]"),
-    (np.zeros(140, float), "integer"),
-    (np.zeros(139, int), r"shape \(140,\)"),
-    (np.r_[-np.ones(70, int), np.zeros(70, int)], "negative"),
-])
+@pytest.mark.parametrize(
+    "labels, match",
+    [
+        (np.r_[np.zeros(70, int), np.full(70, 2)], r"codes \[1\]"),
+        (np.zeros(140, float), "integer"),
+        (np.zeros(139, int), r"shape \(140,\)"),
+        (np.r_[-np.ones(70, int), np.zeros(70, int)], "negative"),
+    ],
+)
 def test_bad_labels_are_errors(labels, match):
     Z, _ = _two_clusters()
     with pytest.raises(ValueError, match=match):

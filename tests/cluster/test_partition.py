@@ -52,13 +52,16 @@ def test_from_classes_restores_a_working_partition():
         LabelPartition.from_classes(["b", "a"])
 
 
-@pytest.mark.parametrize("y, match", [
-    (["a", 1, "b", 2, "a", 1], "mix types"),
-    (["a", "b", "a"], "3 labels but Z has 6 rows"),
-    ([1.0, np.nan, 1.0, 2.0, 2.0, 1.0], "nan"),
-    ([1, None, 1, 2, 2, 1], "None"),
-    (np.ones((6, 1)), "1-D"),
-])
+@pytest.mark.parametrize(
+    "y, match",
+    [
+        (["a", 1, "b", 2, "a", 1], "mix types"),
+        (["a", "b", "a"], "3 labels but Z has 6 rows"),
+        ([1.0, np.nan, 1.0, 2.0, 2.0, 1.0], "nan"),
+        ([1, None, 1, 2, 2, 1], "None"),
+        (np.ones((6, 1)), "1-D"),
+    ],
+)
 def test_bad_labels_are_errors(y, match):
     with pytest.raises(ValueError, match=match):
         LabelPartition().fit(Z6, y)

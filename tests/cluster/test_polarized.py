@@ -208,15 +208,18 @@ def test_json_round_trip_predicts_the_same(tmp_path):
         PolarizedHierarchical.from_json(broken)
 
 
-@pytest.mark.parametrize("kwargs, match", [
-    ({"n_clusters": 0}, "n_clusters must be >= 1"),
-    ({"n_clusters": "Auto"}, "'auto'"),
-    ({"n_clusters": 2.0}, "n_clusters must be an integer"),
-    ({"n_clusters": 100}, "max_clusters"),
-    ({"min_size": 0}, "min_size must be >= 1"),
-    ({"ridge": 0.0}, "ridge"),
-    ({"random_state": "seed"}, "random_state"),
-])
+@pytest.mark.parametrize(
+    "kwargs, match",
+    [
+        ({"n_clusters": 0}, "n_clusters must be >= 1"),
+        ({"n_clusters": "Auto"}, "'auto'"),
+        ({"n_clusters": 2.0}, "n_clusters must be an integer"),
+        ({"n_clusters": 100}, "max_clusters"),
+        ({"min_size": 0}, "min_size must be >= 1"),
+        ({"ridge": 0.0}, "ridge"),
+        ({"random_state": "seed"}, "random_state"),
+    ],
+)
 def test_bad_parameters_are_errors(kwargs, match):
     Z, _ = _blobs(THREE, n_each=10)
     with pytest.raises(ValueError, match=match):

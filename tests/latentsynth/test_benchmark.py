@@ -1,5 +1,6 @@
 """`latentsynth benchmark` on a tiny labelled CSV: every column of the table (or the explicit
 "sdmetrics not installed" note), mean ± std over seeds, the files, and the bad inputs."""
+
 import json
 
 import numpy as np
@@ -19,8 +20,14 @@ def tiny_csv(tmp_path_factory):
     rng = np.random.default_rng(0)
     centers = np.array([[0, 0, 0], [4, 4, 0], [0, 4, 4]], float)
     X = np.concatenate([c + rng.standard_normal((24, 3)) for c in centers])
-    frame = pd.DataFrame({"a": X[:, 0], "b": np.round(X[:, 1] * 10).astype(np.int64), "c": X[:, 2],
-                          "kind": np.repeat(["x", "y", "z"], 24)})
+    frame = pd.DataFrame(
+        {
+            "a": X[:, 0],
+            "b": np.round(X[:, 1] * 10).astype(np.int64),
+            "c": X[:, 2],
+            "kind": np.repeat(["x", "y", "z"], 24),
+        }
+    )
     path = tmp_path_factory.mktemp("bench") / "tiny.csv"
     frame.to_csv(path, index=False)
     return path
@@ -28,9 +35,30 @@ def tiny_csv(tmp_path_factory):
 
 def _run(tmp_path, tiny_csv, capsys, *extra):
     out = tmp_path / "bench"
-    code = main(["benchmark", "--data", str(tiny_csv), "--label", "kind", "--models", "identity", "pca", "vae",
-                 "--methods", "random", "morph", "--seeds", "0", "1", "--set", "epochs=3", "--out", str(out),
-                 *extra])
+    code = main(
+        [
+            "benchmark",
+            "--data",
+            str(tiny_csv),
+            "--label",
+            "kind",
+            "--models",
+            "identity",
+            "pca",
+            "vae",
+            "--methods",
+            "random",
+            "morph",
+            "--seeds",
+            "0",
+            "1",
+            "--set",
+            "epochs=3",
+            "--out",
+            str(out),
+            *extra,
+        ]
+    )
     printed = capsys.readouterr()
     assert code == 0, printed.err
     return out, printed.out
@@ -42,7 +70,7 @@ def _check_files(out):
     assert (out / "benchmark.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     assert "## tiny" in md
     cell = result["summary"]["tiny"]["vae"]["morph"]
-    assert cell["tstr_accuracy"]["n"] == 2 and cell["car"]["std"] >= 0      # mean ± std over the two seeds
+    assert cell["tstr_accuracy"]["n"] == 2 and cell["car"]["std"] >= 0  # mean ± std over the two seeds
     assert [r["seed"] for r in result["runs"]] == [0, 0, 0, 1, 1, 1]
     assert result["runs"][0]["latent_dim"] == 3 and result["runs"][2]["epochs_run"] == 3
     assert set(result["verdict"]["tiny"]) == {"tstr_accuracy", "ok"} | ({"quality"} if cell["quality"] else set())
@@ -62,7 +90,7 @@ def test_benchmark_table_has_every_column(tmp_path, tiny_csv, capsys):
     rows = [line for line in md.splitlines() if line.startswith("| identity |") or line.startswith("| vae |")]
     assert len(rows) == 4 and "±" in rows[0] and "**" in md
     trtr = {run["methods"]["random"]["trtr_accuracy"] for run in result["runs"] if run["seed"] == 0}
-    assert len(trtr) == 1                      # one split per seed, shared by every model
+    assert len(trtr) == 1  # one split per seed, shared by every model
     assert main(["benchmark", "--data", str(tiny_csv), "--label", "kind", "--out", str(out)]) == 2
     assert "already holds benchmark results" in capsys.readouterr().err
 
@@ -89,8 +117,12 @@ def test_bad_benchmark_input_is_one_line(tmp_path, capsys):
     with pytest.raises(SystemExit) as exit_:
         main(["benchmark", "--data", "iris", "--models", "gan9", "--out", str(tmp_path)])
     assert exit_.value.code == 2 and "invalid choice: 'gan9'" in capsys.readouterr().err
-    assert main(["benchmark", "--data", str(tmp_path / "missing.csv"), "--models", "identity",
-                 "--out", str(tmp_path / "o")]) == 2
+    assert (
+        main(
+            ["benchmark", "--data", str(tmp_path / "missing.csv"), "--models", "identity", "--out", str(tmp_path / "o")]
+        )
+        == 2
+    )
     err = capsys.readouterr().err
     assert "file not found" in err and "Traceback" not in err
     with pytest.raises(ConfigError, match="set by the benchmark itself"):
@@ -102,32 +134,84 @@ def test_best_per_column_and_the_verdict():
     assert _best([3.0, 1.0, 2.0], "min") == {1}
     assert _best([0.7, 1.2, 1.05], "one") == {2}
     assert _best([0.5, 0.6], None) == set()
-    runs = [{"dataset": "d", "model": m, "seed": s,
-             "methods": {"random": {"tstr_accuracy": acc + 0.01 * s, "quality": q}}}
-            for s in (0, 1) for m, acc, q in (("identity", 0.90, 0.80), ("vae", 0.897, 0.85))]
+    runs = [
+        {"dataset": "d", "model": m, "seed": s, "methods": {"random": {"tstr_accuracy": acc + 0.01 * s, "quality": q}}}
+        for s in (0, 1)
+        for m, acc, q in (("identity", 0.90, 0.80), ("vae", 0.897, 0.85))
+    ]
     summary = summarise(runs)
     assert summary["d"]["vae"]["random"]["tstr_accuracy"]["mean"] == pytest.approx(0.902)
     assert summary["d"]["vae"]["random"]["tstr_accuracy"]["std"] == pytest.approx(0.005)
     assert summary["d"]["vae"]["random"]["car"] is None
     v = verdict(summary, model="vae")
     assert v["d"]["ok"] and v["d"]["tstr_accuracy"]["delta"] == pytest.approx(-0.003)
-    worse = verdict(summarise([{**r, "methods": {"random": {"tstr_accuracy": 0.8 if r["model"] == "vae" else 0.9,
-                                                           "quality": 0.9}}} for r in runs]), model="vae")
+    worse = verdict(
+        summarise(
+            [
+                {**r, "methods": {"random": {"tstr_accuracy": 0.8 if r["model"] == "vae" else 0.9, "quality": 0.9}}}
+                for r in runs
+            ]
+        ),
+        model="vae",
+    )
     assert not worse["d"]["ok"]
-    md = benchmark_markdown({"spec": {"models": ["identity", "vae"], "methods": ["random"], "seeds": [0, 1],
-                                      "test_size": 0.3, "gate": True, "default_model": "vae"},
-                             "environment": {"sdmetrics": "0.0"}, "summary": summary, "seconds": 1.0})
+    md = benchmark_markdown(
+        {
+            "spec": {
+                "models": ["identity", "vae"],
+                "methods": ["random"],
+                "seeds": [0, 1],
+                "test_size": 0.3,
+                "gate": True,
+                "default_model": "vae",
+            },
+            "environment": {"sdmetrics": "0.0"},
+            "summary": summary,
+            "seconds": 1.0,
+        }
+    )
     assert "matches or beats `identity` on 1 of 1" in md and "**0.905 ± 0.005**" in md
 
 
 @pytest.mark.parametrize("model", ["identity", "pca"])
 def test_baselines_train_generate_and_evaluate_from_the_cli(tmp_path, capsys, model):
     artifact = tmp_path / model
-    assert main(["train", "--data", "wine", "--model", model, "--latent-dim", "4", "--holdout", "0.3",
-                 "--out", str(artifact)]) == 0
+    assert (
+        main(
+            [
+                "train",
+                "--data",
+                "wine",
+                "--model",
+                model,
+                "--latent-dim",
+                "4",
+                "--holdout",
+                "0.3",
+                "--out",
+                str(artifact),
+            ]
+        )
+        == 0
+    )
     assert f"trained {model} on wine: 1 epochs" in capsys.readouterr().out
-    assert main(["generate", str(artifact), "--n", "9", "--method", "crossover", "--accept-reject",
-                 "--back-project", "--seed", "2"]) == 0
+    assert (
+        main(
+            [
+                "generate",
+                str(artifact),
+                "--n",
+                "9",
+                "--method",
+                "crossover",
+                "--accept-reject",
+                "--back-project",
+                "--seed",
+                "2",
+            ]
+        )
+        == 0
+    )
     frame = pd.read_csv(__import__("io").StringIO(capsys.readouterr().out))
     assert len(frame) == 9 and "cultivar" in frame.columns
     assert main(["evaluate", str(artifact), "--methods", "random", "--out", str(tmp_path / "rep")]) == 0

@@ -1,5 +1,6 @@
 """The command line: happy paths and every bad input the foundation issue names —
 a one-line message, exit code 2, never a traceback."""
+
 import json
 import subprocess
 import sys
@@ -14,8 +15,24 @@ from latentsynth.cli import main
 @pytest.fixture(scope="module")
 def iris_artifact(tmp_path_factory):
     out = tmp_path_factory.mktemp("cli") / "iris"
-    assert main(["train", "--data", "iris", "--epochs", "120", "--warmup-epochs", "40", "--holdout", "0.3",
-                 "--out", str(out)]) == 0
+    assert (
+        main(
+            [
+                "train",
+                "--data",
+                "iris",
+                "--epochs",
+                "120",
+                "--warmup-epochs",
+                "40",
+                "--holdout",
+                "0.3",
+                "--out",
+                str(out),
+            ]
+        )
+        == 0
+    )
     return out
 
 
@@ -28,17 +45,23 @@ def test_help_for_every_command(capsys):
 
 
 def test_generate_csv_json_and_seed(iris_artifact, tmp_path, capsys, cli_fails):
-    assert main(["generate", str(iris_artifact), "--n", "12", "--cluster", "setosa", "--method", "morph",
-                 "--seed", "4"]) == 0
+    assert (
+        main(["generate", str(iris_artifact), "--n", "12", "--cluster", "setosa", "--method", "morph", "--seed", "4"])
+        == 0
+    )
     first = capsys.readouterr().out
     frame = pd.read_csv(__import__("io").StringIO(first))
     assert len(frame) == 12 and set(frame["species"]) == {"setosa"}
-    assert main(["generate", str(iris_artifact), "--n", "12", "--cluster", "setosa", "--method", "morph",
-                 "--seed", "4"]) == 0
+    assert (
+        main(["generate", str(iris_artifact), "--n", "12", "--cluster", "setosa", "--method", "morph", "--seed", "4"])
+        == 0
+    )
     assert capsys.readouterr().out == first
     out = tmp_path / "s.json"
-    assert main(["generate", str(iris_artifact), "--n", "5", "--format", "json", "--accept-reject",
-                 "--out", str(out)]) == 0
+    assert (
+        main(["generate", str(iris_artifact), "--n", "5", "--format", "json", "--accept-reject", "--out", str(out)])
+        == 0
+    )
     assert len(json.loads(out.read_text())) == 5
     cli_fails(["generate", str(iris_artifact), "--n", "5", "--out", str(out)], "already exists")
 
@@ -56,8 +79,10 @@ def test_evaluate_writes_report(iris_artifact, tmp_path, capsys):
 
 def test_unlabelled_images_train_generate_png(tmp_path, capsys):
     art = tmp_path / "digits"
-    assert main(["train", "--data", "digits", "--unlabelled", "--epochs", "2", "--n-clusters", "4",
-                 "--out", str(art)]) == 0
+    assert (
+        main(["train", "--data", "digits", "--unlabelled", "--epochs", "2", "--n-clusters", "4", "--out", str(art)])
+        == 0
+    )
     assert main(["generate", str(art), "--n", "8", "--format", "png", "--out", str(tmp_path / "g.png")]) == 0
     assert (tmp_path / "g.png").read_bytes()[:4] == b"\x89PNG"
     assert main(["generate", str(art), "--n", "8", "--format", "npz", "--out", str(tmp_path / "g.npz")]) == 0
@@ -77,15 +102,42 @@ def test_bad_data_inputs(tmp_path, capsys, cli_fails):
     cli_fails(["train", "--data", _csv(tmp_path, "empty.csv", ""), "--out", out], "is empty")
     (tmp_path / "img.csv").write_bytes(b"\x89PNG\r\n\x1a\n\x00\x00binary")
     cli_fails(["train", "--data", str(tmp_path / "img.csv"), "--out", out], "not a text CSV")
-    cli_fails(["train", "--data", _csv(tmp_path, "t.csv", "a,b\nx,y\nz,w\n"), "--out", out],
-           "no numeric column")
-    cli_fails(["train", "--data", _csv(tmp_path, "l.csv", "a,b\n1,2\n3,4\n"), "--label", "c", "--out", out],
-           "label column 'c' not found")
-    cli_fails(["train", "--data", _csv(tmp_path, "n.csv", "a,b,y\nNA,1,p\n,2,p\nN/A,3,q\n,4,q\n"),
-                    "--label", "y", "--holdout", "0", "--out", out], "column 'a' has no usable value")
+    cli_fails(["train", "--data", _csv(tmp_path, "t.csv", "a,b\nx,y\nz,w\n"), "--out", out], "no numeric column")
+    cli_fails(
+        ["train", "--data", _csv(tmp_path, "l.csv", "a,b\n1,2\n3,4\n"), "--label", "c", "--out", out],
+        "label column 'c' not found",
+    )
+    cli_fails(
+        [
+            "train",
+            "--data",
+            _csv(tmp_path, "n.csv", "a,b,y\nNA,1,p\n,2,p\nN/A,3,q\n,4,q\n"),
+            "--label",
+            "y",
+            "--holdout",
+            "0",
+            "--out",
+            out,
+        ],
+        "column 'a' has no usable value",
+    )
     rows = "\n".join(f"{i},{i % 3},p" for i in range(10)) + "\n99,1,q\n"
-    cli_fails(["train", "--data", _csv(tmp_path, "c.csv", "a,b,y\n" + rows), "--label", "y", "--holdout", "0",
-                    "--set", "outlier_z=null", "--out", out], "at least 2 rows")
+    cli_fails(
+        [
+            "train",
+            "--data",
+            _csv(tmp_path, "c.csv", "a,b,y\n" + rows),
+            "--label",
+            "y",
+            "--holdout",
+            "0",
+            "--set",
+            "outlier_z=null",
+            "--out",
+            out,
+        ],
+        "at least 2 rows",
+    )
     assert not (tmp_path / "never").exists()
 
 
@@ -114,7 +166,19 @@ def test_train_refuses_to_overwrite(iris_artifact, capsys, cli_fails):
 
 
 def test_subprocess_error_has_no_traceback(tmp_path):
-    run = subprocess.run([sys.executable, "-m", "latentsynth.cli", "train", "--data", str(tmp_path / "x.csv"),
-                          "--out", str(tmp_path / "o")], capture_output=True, text=True)
+    run = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "latentsynth.cli",
+            "train",
+            "--data",
+            str(tmp_path / "x.csv"),
+            "--out",
+            str(tmp_path / "o"),
+        ],
+        capture_output=True,
+        text=True,
+    )
     assert run.returncode == 2
     assert "file not found" in run.stderr and "Traceback" not in run.stderr

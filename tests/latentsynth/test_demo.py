@@ -1,5 +1,6 @@
 """`latentsynth demo --quick` writes every promised file (numbers are meaningless at 3 epochs;
 the real demo's thresholds are checked by .ci/run on the full run)."""
+
 import json
 
 import pytest
@@ -18,16 +19,28 @@ def test_quick_demo_writes_everything(tmp_path):
     assert saved["summary"]["quick"] is True and report["summary"]["runs"][0]["run"] == "iris"
     assert "adjusted_rand_index" in saved["digits_unlabelled"]
     assert {"random", "ellipsoid_walk", "random_walk", "morph", "crossover"} == set(saved["iris"]["methods"])
-    for name in ("report.md", "iris/kde.png", "iris/samples_random.csv", "iris/latent_scatter.png",
-                 "iris/model/model.json", "iris/model/weights.pt", "digits/samples_morph.png",
-                 "digits_unlabelled/dendrogram.png", "digits_unlabelled/model/history.png"):
+    for name in (
+        "report.md",
+        "iris/kde.png",
+        "iris/samples_random.csv",
+        "iris/latent_scatter.png",
+        "iris/model/model.json",
+        "iris/model/weights.pt",
+        "digits/samples_morph.png",
+        "digits_unlabelled/dendrogram.png",
+        "digits_unlabelled/model/history.png",
+    ):
         assert (out / name).is_file(), name
     assert any("car_mean" in line for line in lines)  # the printed table
     # the printed comparison: identity vs the default model on iris and digits
     bench = saved["benchmark"]
-    assert [(r["dataset"], r["model"]) for r in bench["runs"]] == [("iris", "identity"), ("iris", "vae"),
-                                                                   ("digits", "identity"), ("digits", "vae")]
-    assert bench["runs"][3]["epochs_run"] == 3          # the demo's digits model, reused
+    assert [(r["dataset"], r["model"]) for r in bench["runs"]] == [
+        ("iris", "identity"),
+        ("iris", "vae"),
+        ("digits", "identity"),
+        ("digits", "vae"),
+    ]
+    assert bench["runs"][3]["epochs_run"] == 3  # the demo's digits model, reused
     assert set(bench["verdict"]) == {"iris", "digits"}
     printed = "\n".join(lines)
     assert "vae matches or beats identity" in printed and "tstr_accuracy" in printed

@@ -1,6 +1,7 @@
 """Fixtures for the serving tests: a models directory with a tabular and an image model
 (plus traps: a symlink out of the directory, a corrupt artifact), and a helper that runs
 the app on a free 127.0.0.1 port."""
+
 from __future__ import annotations
 
 import contextlib
@@ -27,6 +28,7 @@ class ServeTools:
     def started(port: int):
         """Serve's proxy on 127.0.0.1:port for the duration; shut down (its actors gone) after."""
         from ray import serve as ray_serve
+
         ray_serve.start(http_options={"host": "127.0.0.1", "port": port})
         try:
             yield
@@ -36,7 +38,9 @@ class ServeTools:
     @staticmethod
     def deploy(settings, *, name: str, route_prefix: str):
         from ray import serve as ray_serve
+
         from serve.app import build_app
+
         ray_serve.run(build_app(settings), name=name, route_prefix=route_prefix)
 
     @staticmethod
@@ -77,4 +81,3 @@ def serve_models(tmp_path_factory, iris_synth):
     (models / "broken").mkdir()
     (models / "broken" / "model.json").write_text(json.dumps({"format": "something else"}))
     return models
-

@@ -1,4 +1,5 @@
 """`latentsynth serve` and serve_config.yaml."""
+
 from __future__ import annotations
 
 import os
@@ -21,21 +22,24 @@ def test_serve_config_is_a_valid_serve_config_for_our_builder(serve_models):
 
     from serve.app import build_app
     from serve.settings import ServeArgs
+
     config = yaml.safe_load((ROOT / "serve_config.yaml").read_text())
     schema = ServeDeploySchema.model_validate(config)
     (app,) = schema.applications
     assert app.import_path == "serve.app:build_app" and app.route_prefix == "/"
     args = {**app.args, "models_dir": str(serve_models)}
-    assert set(app.args) <= set(ServeArgs.model_fields)        # every key is a real setting
+    assert set(app.args) <= set(ServeArgs.model_fields)  # every key is a real setting
     assert type(build_app(args)).__name__ == "Application"
 
 
 def test_bad_arguments_are_one_line_and_exit_2(tmp_path, capsys):
     from latentsynth.cli import main
+
     assert main(["serve", "--models-dir", str(tmp_path / "nope")]) == 2
     err = capsys.readouterr().err
     assert "not a directory" in err and err.count("\n") == 1
     import socket
+
     with socket.socket() as busy:
         busy.bind(("127.0.0.1", 0))
         busy.listen()
@@ -51,17 +55,37 @@ class ServeProcess:
     """`latentsynth serve --address <the session's Ray> ...` in its own process, stdout collected."""
 
     def __init__(self, ray_session, serve_models, tmp_path, *extra: str, sigint_ignored: bool = False):
-        env = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")])),
-               "LATENTSYNTH_API_KEY": "cli-key"}
+        env = {
+            **os.environ,
+            "PYTHONPATH": os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")])),
+            "LATENTSYNTH_API_KEY": "cli-key",
+        }
         self.stderr_path = tmp_path / f"stderr-{len(list(tmp_path.glob('stderr-*')))}.txt"
-        self.proc = subprocess.Popen([sys.executable, "-m", "latentsynth.cli", "serve", "--models-dir",
-                                      str(serve_models), "--max-batch-size", "8", *extra,
-                                      "--address", ray_session.get_runtime_context().gcs_address],
-                                     cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=self.stderr_path.open("w"),
-                                     text=True, preexec_fn=_ignore_sigint if sigint_ignored else None)
+        self.proc = subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "latentsynth.cli",
+                "serve",
+                "--models-dir",
+                str(serve_models),
+                "--max-batch-size",
+                "8",
+                *extra,
+                "--address",
+                ray_session.get_runtime_context().gcs_address,
+            ],
+            cwd=ROOT,
+            env=env,
+            stdout=subprocess.PIPE,
+            stderr=self.stderr_path.open("w"),
+            text=True,
+            preexec_fn=_ignore_sigint if sigint_ignored else None,
+        )
         self.lines: list[str] = []
-        self.reader = threading.Thread(target=lambda: self.lines.extend(iter(self.proc.stdout.readline, "")),
-                                       daemon=True)
+        self.reader = threading.Thread(
+            target=lambda: self.lines.extend(iter(self.proc.stdout.readline, "")), daemon=True
+        )
         self.reader.start()
 
     @property
@@ -96,6 +120,7 @@ class ServeProcess:
         the session's Ray ourselves, so one stuck shutdown fails this test alone rather than every
         later deploy on the session's Serve."""
         from ray import serve as ray_serve
+
         self.proc.send_signal(signum)
         try:
             code = self.finish(timeout_s=180)
@@ -118,6 +143,7 @@ def test_serve_command_serves_until_ctrl_c(ray_session, serve_models, serve_tool
     Started the way `latentsynth serve &` in a script starts it, with SIGINT inherited as ignored
     (which once left it running, and its app deployed, after Ctrl-C)."""
     from ray import serve as ray_serve
+
     assert not ray_serve.status().applications, "an earlier test left Serve applications on the session's Ray"
     port = serve_tools.free_port()
     server = ServeProcess(ray_session, serve_models, tmp_path, "--port", str(port), sigint_ignored=True)
@@ -126,27 +152,29 @@ def test_serve_command_serves_until_ctrl_c(ray_session, serve_models, serve_tool
         serve_tools.wait_healthy(f"http://127.0.0.1:{port}", timeout_s=60)
         base = f"http://127.0.0.1:{port}"
         assert httpx.post(f"{base}/v1/models/iris/generate", json={"n": 2}, timeout=60).status_code == 401
-        ok = httpx.post(f"{base}/v1/models/iris/generate", json={"n": 2}, headers={"X-API-Key": "cli-key"},
-                        timeout=60)
+        ok = httpx.post(f"{base}/v1/models/iris/generate", json={"n": 2}, headers={"X-API-Key": "cli-key"}, timeout=60)
         assert ok.status_code == 200 and len(ok.json()["rows"]) == 2
     finally:
         server.interrupt("latentsynth", owns_serve=True)
     assert "serving 4 model(s)" in server.out, server.out
-    assert server.said_in_order("shutting down (SIGINT)", "removing application 'latentsynth' …", "stopping Serve …",
-                                "stopped"), server.out
+    assert server.said_in_order(
+        "shutting down (SIGINT)", "removing application 'latentsynth' …", "stopping Serve …", "stopped"
+    ), server.out
     with pytest.raises(httpx.HTTPError):
         httpx.get(f"http://127.0.0.1:{port}/healthz", timeout=5)
-    assert not ray_serve.status().applications and not ray_serve.status().proxies   # Serve itself stopped
+    assert not ray_serve.status().applications and not ray_serve.status().proxies  # Serve itself stopped
 
 
 @pytest.mark.ray
-def test_serve_command_joins_a_running_serve_and_leaves_its_apps_alone(ray_session, serve_models, serve_tools,
-                                                                      tmp_path):
+def test_serve_command_joins_a_running_serve_and_leaves_its_apps_alone(
+    ray_session, serve_models, serve_tools, tmp_path
+):
     """Serve already runs on the cluster with an app at /: the command refuses to replace that app or
     to move the proxy's port, mounts itself under --route-prefix, and SIGTERM removes only its own app."""
     from ray import serve as ray_serve
 
     from serve.settings import ServeArgs
+
     port = serve_tools.free_port()
     base = f"http://127.0.0.1:{port}"
     with serve_tools.started(port):
@@ -156,11 +184,12 @@ def test_serve_command_joins_a_running_serve_and_leaves_its_apps_alone(ray_sessi
         taken = ServeProcess(ray_session, serve_models, tmp_path, "--app-name", "other")
         assert taken.finish() == 2
         assert "already runs a Serve application named 'other'" in taken.err and "Traceback" not in taken.err
-        moved = ServeProcess(ray_session, serve_models, tmp_path, "--app-name", "synth",
-                             "--port", str(serve_tools.free_port()))
+        moved = ServeProcess(
+            ray_session, serve_models, tmp_path, "--app-name", "synth", "--port", str(serve_tools.free_port())
+        )
         assert moved.finish() == 2
         assert f"listens on port {port}; drop --port or pass --port {port}" in moved.err
-        clash = ServeProcess(ray_session, serve_models, tmp_path, "--app-name", "synth")   # prefix / is taken
+        clash = ServeProcess(ray_session, serve_models, tmp_path, "--app-name", "synth")  # prefix / is taken
         assert clash.finish() == 2
         assert "Prefix / is being used" in clash.err and "Traceback" not in clash.err
         assert set(ray_serve.status().applications) == {"other"}
@@ -170,20 +199,25 @@ def test_serve_command_joins_a_running_serve_and_leaves_its_apps_alone(ray_sessi
         try:
             assert f"at {base}/synth  (docs: {base}/synth/docs" in server.wait_serving()
             serve_tools.wait_healthy(f"{base}/synth", timeout_s=60)
-            ok = httpx.post(f"{base}/synth/v1/models/iris/generate", json={"n": 3, "seed": 1},
-                            headers={"X-API-Key": "cli-key"}, timeout=60)
+            ok = httpx.post(
+                f"{base}/synth/v1/models/iris/generate",
+                json={"n": 3, "seed": 1},
+                headers={"X-API-Key": "cli-key"},
+                timeout=60,
+            )
             assert ok.status_code == 200 and len(ok.json()["rows"]) == 3
         finally:
-            server.interrupt("synth", owns_serve=False, signum=signal.SIGTERM)    # what `kill` and systemd send
+            server.interrupt("synth", owns_serve=False, signum=signal.SIGTERM)  # what `kill` and systemd send
         assert server.said_in_order("shutting down (SIGTERM)", "removing application 'synth' …", "stopped"), server.out
         assert "stopping Serve" not in server.out
         assert set(ray_serve.status().applications) == {"other"}
-        assert httpx.get(f"{base}/healthz", timeout=30).status_code == 200     # the other app still answers
+        assert httpx.get(f"{base}/healthz", timeout=30).status_code == 200  # the other app still answers
         assert httpx.get(f"{base}/synth/healthz", timeout=30).status_code == 404
 
 
 def test_a_bad_route_prefix_is_a_usage_error(tmp_path, capsys):
     from latentsynth.cli import main
+
     with pytest.raises(SystemExit) as exit_:
         main(["serve", "--models-dir", str(tmp_path), "--route-prefix", "synth/"])
     assert exit_.value.code == 2 and "'synth/' is not a route prefix" in capsys.readouterr().err

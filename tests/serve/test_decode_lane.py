@@ -1,5 +1,6 @@
 """The generator's decode lane: one decode at a time, the groups that wait for it merged into the
 next one (whole groups, at most max_calls calls), every call answered with its own result."""
+
 import asyncio
 import threading
 import time
@@ -59,8 +60,12 @@ def test_a_decode_takes_whole_groups_up_to_max_calls_and_one_model_at_a_time():
 
     async def scenario():
         lane, head = await busy_lane(4, decoder)
-        groups = [lane.submit("m", ["a", "b", "c"]), lane.submit("m", ["d"]), lane.submit("n", ["e"]),
-                  lane.submit("m", ["f", "g", "h", "i", "j"])]     # bigger than max_calls: decoded on its own
+        groups = [
+            lane.submit("m", ["a", "b", "c"]),
+            lane.submit("m", ["d"]),
+            lane.submit("n", ["e"]),
+            lane.submit("m", ["f", "g", "h", "i", "j"]),
+        ]  # bigger than max_calls: decoded on its own
         return await asyncio.gather(*head, *(f for g in groups for f in g))
 
     results = asyncio.run(scenario())
@@ -81,7 +86,7 @@ def test_a_failed_decode_fails_only_its_calls_and_cancelled_calls_are_skipped():
             await doomed[0]
         with pytest.raises(RuntimeError, match="decoder failed"):
             await doomed[1]
-        later = lane.submit("m", ["z"])     # the lane keeps working after a failure
+        later = lane.submit("m", ["z"])  # the lane keeps working after a failure
         return await head[0], await later[0]
 
     assert asyncio.run(scenario()) == (("m", "x"), ("m", "z"))

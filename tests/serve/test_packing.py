@@ -1,10 +1,12 @@
 """Packed decoding gives each request exactly the bytes it gets alone."""
+
 import copy
 
 import numpy as np
 import pytest
 import torch
-from hypothesis import given, settings, strategies as st
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from serve.packing import LoadedModel, decode_many, generate_many, pack, row_alignment
 from serve.payloads import encode_samples
@@ -33,12 +35,12 @@ def digits_synth(serve_models):
 def test_alignment_probe_finds_row_independence(iris_synth, digits_synth):
     for syn in (iris_synth, digits_synth):
         align = row_alignment(syn)
-        assert align is not None and 256 % align == 0   # both decoders are row-independent at some alignment
+        assert align is not None and 256 % align == 0  # both decoders are row-independent at some alignment
         Z = syn.generate(300, random_state=5).latents
-        parts = [Z[:3], Z[3:40], Z[40:41], Z[41:300]]   # the last is larger than a chunk
+        parts = [Z[:3], Z[3:40], Z[40:41], Z[41:300]]  # the last is larger than a chunk
         for got, z in zip(decode_many(syn, parts, align=align), parts):
             expect = syn.decode(z)
-            assert (got.equals(expect) if hasattr(expect, "equals") else np.array_equal(got, expect))
+            assert got.equals(expect) if hasattr(expect, "equals") else np.array_equal(got, expect)
 
 
 def test_probe_refuses_a_decoder_that_mixes_rows(iris_synth):
@@ -48,7 +50,7 @@ def test_probe_refuses_a_decoder_that_mixes_rows(iris_synth):
             self.inner = inner
 
         def decode(self, z):
-            return self.inner.decode(z) + 1e-3 * z.mean()   # every row depends on every other row
+            return self.inner.decode(z) + 1e-3 * z.mean()  # every row depends on every other row
 
     syn = copy.copy(iris_synth)
     syn.module_ = Mixing(iris_synth.module_)
@@ -59,21 +61,34 @@ def test_probe_refuses_a_decoder_that_mixes_rows(iris_synth):
 def test_a_batch_gives_each_request_its_own_bytes(iris_synth, digits_synth, align):
     for name, syn, formats in (("iris", iris_synth, ["json", "csv"]), ("digits", digits_synth, ["json", "png", "npz"])):
         model = LoadedModel(name, syn, row_alignment(syn) if align else None)
-        calls = [GenerateCall(n=n, seed=s, method=["random", "morph", "ellipsoid_walk", "crossover"][s % 4],
-                              format=formats[s % len(formats)], accept_reject=s % 3 == 0)
-                 for s, n in enumerate([1, 3, 4, 9, 17, 300, 5, 64, 2, 250])]
+        calls = [
+            GenerateCall(
+                n=n,
+                seed=s,
+                method=["random", "morph", "ellipsoid_walk", "crossover"][s % 4],
+                format=formats[s % len(formats)],
+                accept_reject=s % 3 == 0,
+            )
+            for s, n in enumerate([1, 3, 4, 9, 17, 300, 5, 64, 2, 250])
+        ]
         for call, got in zip(calls, generate_many(model, calls)):
-            samples = syn.generate(call.n, method=call.method, random_state=call.seed,
-                                   accept_reject=call.accept_reject)
-            expect = encode_samples(samples, data_kind=syn.data_kind_, label_name=syn.label_name_, model=name,
-                                    fmt=call.format, png_scale=syn.transformer_.transform)
+            samples = syn.generate(call.n, method=call.method, random_state=call.seed, accept_reject=call.accept_reject)
+            expect = encode_samples(
+                samples,
+                data_kind=syn.data_kind_,
+                label_name=syn.label_name_,
+                model=name,
+                fmt=call.format,
+                png_scale=syn.transformer_.transform,
+            )
             assert isinstance(got, Payload) and got.body == expect.body and got.headers == expect.headers, call
 
 
 def test_one_bad_request_fails_alone(iris_synth):
     model = LoadedModel("iris", iris_synth, row_alignment(iris_synth))
-    good, unknown, wrong_format = generate_many(model, [GenerateCall(n=2, seed=1), GenerateCall(n=2, cluster="rose"),
-                                                        GenerateCall(n=2, format="npz")])
+    good, unknown, wrong_format = generate_many(
+        model, [GenerateCall(n=2, seed=1), GenerateCall(n=2, cluster="rose"), GenerateCall(n=2, format="npz")]
+    )
     assert isinstance(good, Payload)
     assert isinstance(unknown, Failure) and (unknown.status, unknown.field) == (422, "cluster")
     assert "rose" in unknown.detail and "setosa" in unknown.detail

@@ -1,4 +1,5 @@
 """Samples → bytes: exact floats in JSON, the CLI's CSV, deterministic npz, provenance headers."""
+
 import io
 import json
 
@@ -10,8 +11,14 @@ from serve.protocol import Failure, Payload
 
 
 def _encode(syn, samples, fmt, model="m"):
-    return encode_samples(samples, data_kind=syn.data_kind_, label_name=syn.label_name_, model=model, fmt=fmt,
-                          png_scale=syn.transformer_.transform)
+    return encode_samples(
+        samples,
+        data_kind=syn.data_kind_,
+        label_name=syn.label_name_,
+        model=model,
+        fmt=fmt,
+        png_scale=syn.transformer_.transform,
+    )
 
 
 def test_json_rows_are_the_exact_values(iris_synth):
@@ -20,7 +27,7 @@ def test_json_rows_are_the_exact_values(iris_synth):
     assert isinstance(payload, Payload) and payload.media_type == "application/json"
     body = json.loads(payload.body)
     assert body["columns"] == list(out.data.columns)
-    assert pd.DataFrame(body["rows"], columns=body["columns"]).equals(out.data)   # bit-exact floats
+    assert pd.DataFrame(body["rows"], columns=body["columns"]).equals(out.data)  # bit-exact floats
     assert body["seed"] == 3 and body["method"] == "morph" and body["n"] == 7
     assert [p["d2"] for p in body["provenance"]] == out.provenance["d2"].tolist()
     assert body["labels"] == [str(v) for v in out.labels]

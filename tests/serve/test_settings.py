@@ -1,4 +1,5 @@
 """The builder's typed arguments."""
+
 import pytest
 from pydantic import ValidationError
 
@@ -26,6 +27,7 @@ def test_api_key_from_argument_or_environment(tmp_path, monkeypatch):
 
 def test_builder_takes_the_yaml_dict(tmp_path):
     from serve.app import build_app
+
     app = build_app({"models_dir": str(tmp_path), "max_batch_size": 8})
     assert type(app).__name__ == "Application"
     with pytest.raises(ValidationError, match="replicas"):

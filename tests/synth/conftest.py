@@ -1,4 +1,5 @@
 """Fixtures for the synth tests: toy 2-D records, and a tiny VAE with its data and recipe."""
+
 from __future__ import annotations
 
 import pytest
@@ -8,6 +9,7 @@ import pytest
 def records():
     """90 toy 2-D records (16×20), three classes of class-dependent peaks plus noise."""
     from synth.data.toy_records import peak_records
+
     return peak_records()
 
 
@@ -20,12 +22,15 @@ class TinyVAE:
         import numpy as np
         import torch
         from torch.utils.data import TensorDataset
+
         return TensorDataset(torch.from_numpy(np.random.default_rng(0).random((n, 5), dtype=np.float32)))
 
     @staticmethod
     def vae(seed=0, latent_dim=2):
         import torch
+
         from synth.models.autoencoder import Autoencoder, AutoencoderConfig
+
         torch.manual_seed(seed)
         return Autoencoder(AutoencoderConfig(variational=True, input_shape=(5,), latent_dim=latent_dim))
 
@@ -33,6 +38,7 @@ class TinyVAE:
     def recipe():
         from synth.recipes import AutoencoderRecipe
         from synth.schedules import KLSchedule
+
         return AutoencoderRecipe(KLSchedule("linear", beta_max=0.01, warmup_epochs=3), variational=True)
 
 

@@ -1,4 +1,5 @@
 """Models travel as class + config + weights; training states round-trip weights_only."""
+
 import pytest
 import torch
 from torch import nn

@@ -1,5 +1,6 @@
 """GAN networks, losses and recipe: shapes for every supported image size, the gradient
 penalty against closed forms, and the recipe's RNG discipline."""
+
 import math
 
 import pytest
@@ -8,8 +9,13 @@ from torch import nn
 
 from synth.errors import ConfigError
 from synth.gan_recipes import GANRecipe
-from synth.losses import (discriminator_loss, generator_loss, gradient_penalty, wasserstein_critic_loss,
-                          wasserstein_generator_loss)
+from synth.losses import (
+    discriminator_loss,
+    generator_loss,
+    gradient_penalty,
+    wasserstein_critic_loss,
+    wasserstein_generator_loss,
+)
 from synth.models.gan import GAN, GANConfig
 from synth.train import TrainConfig
 
@@ -21,13 +27,14 @@ SIZES = [(8, 8), (28, 28), (32, 32), (64, 64)]
 @pytest.mark.parametrize("n_classes", [0, 4])
 @pytest.mark.parametrize("activation", ["leaky_relu", "relu"])
 def test_generator_and_discriminator_shapes(hw, channels, n_classes, activation):
-    config = GANConfig(input_shape=(channels, *hw), latent_dim=12, n_classes=n_classes, channels=32,
-                       activation=activation)
+    config = GANConfig(
+        input_shape=(channels, *hw), latent_dim=12, n_classes=n_classes, channels=32, activation=activation
+    )
     gan = GAN(config)
     labels = torch.tensor([0, 3, 1]) if n_classes else None
     images = gan.generator(torch.randn(3, 12), labels)
     assert images.shape == (3, channels, *hw)
-    assert images.min() >= 0 and images.max() <= 1          # model space of synth.data
+    assert images.min() >= 0 and images.max() <= 1  # model space of synth.data
     assert gan.discriminator(images, labels).shape == (3,)
 
 
@@ -80,7 +87,7 @@ class LinearCritic(nn.Module):
         self.weight = nn.Parameter(weight.clone())
 
     def forward(self, x, labels=None):
-        shift = 0.0 if labels is None else labels.float() * 100.0   # labels change the value, not the gradient
+        shift = 0.0 if labels is None else labels.float() * 100.0  # labels change the value, not the gradient
         return x.flatten(1) @ self.weight + 7.0 + shift
 
 
@@ -112,8 +119,14 @@ def test_gradient_penalty_of_a_quadratic_critic_sees_the_interpolate():
 @pytest.mark.parametrize("conditional", [False, True])
 def test_recipe_steps_both_networks_without_the_global_rng(objective, critic_steps, conditional):
     gan = GAN(GANConfig(input_shape=(1, 8, 8), latent_dim=6, n_classes=3 if conditional else 0, channels=16))
-    recipe = GANRecipe(objective=objective, latent_dim=6, conditional=conditional, critic_steps=critic_steps,
-                       gp_weight=10.0, betas=(0.5, 0.9))
+    recipe = GANRecipe(
+        objective=objective,
+        latent_dim=6,
+        conditional=conditional,
+        critic_steps=critic_steps,
+        gp_weight=10.0,
+        betas=(0.5, 0.9),
+    )
     modules = recipe.modules(gan)
     assert set(modules) == {"generator", "discriminator"}
     optimizers = recipe.make_optimizers(modules, TrainConfig(lr=1e-3))
@@ -121,8 +134,9 @@ def test_recipe_steps_both_networks_without_the_global_rng(objective, critic_ste
     before = {k: v.clone() for k, v in gan.state_dict().items()}
     batch = (torch.rand(10, 1, 8, 8), torch.randint(0, 3, (10,)))
     global_state = torch.get_rng_state()
-    logs = recipe.train_step(modules, batch, optimizers, epoch=0, total_epochs=1,
-                             generator=torch.Generator().manual_seed(0))
+    logs = recipe.train_step(
+        modules, batch, optimizers, epoch=0, total_epochs=1, generator=torch.Generator().manual_seed(0)
+    )
     assert torch.equal(global_state, torch.get_rng_state())
     assert {"d_loss", "g_loss"} <= set(logs) and all(math.isfinite(v) for v in logs.values())
     assert ("gp" in logs) == (objective == "wasserstein")

@@ -1,11 +1,21 @@
 """Closed-form checks of the latent generators (SPEC §5)."""
+
 import numpy as np
 import pytest
 from scipy import optimize, stats
 
 from synth.errors import ConfigError, GenerationError, UnknownMethodError
-from synth.generate import (METHODS, MethodOptions, chi2_radius, crossover, draw_cluster, ellipsoid_walk, morph,
-                            random_latents, random_walk)
+from synth.generate import (
+    METHODS,
+    MethodOptions,
+    chi2_radius,
+    crossover,
+    draw_cluster,
+    ellipsoid_walk,
+    morph,
+    random_latents,
+    random_walk,
+)
 
 D = 4
 
@@ -29,8 +39,9 @@ def test_random_gate_acceptance_is_q(gaussian):
     z = random_latents(mean, chol, n, np.random.default_rng(1))
     rate = np.mean(_d2(z, mean, cov) <= stats.chi2.ppf(q, D))
     assert abs(rate - q) < 4 * np.sqrt(q * (1 - q) / n)
-    draw = draw_cluster("random", 5000, np.random.default_rng(2), mean=mean, cov=cov, chol=chol,
-                        anchors=None, q=q, gate=True)
+    draw = draw_cluster(
+        "random", 5000, np.random.default_rng(2), mean=mean, cov=cov, chol=chol, anchors=None, q=q, gate=True
+    )
     assert len(draw.z) == 5000 and np.all(draw.d2 <= stats.chi2.ppf(q, D) * (1 + 1e-9))
     assert abs(draw.acceptance_rate - q) < 4 * np.sqrt(q * (1 - q) / draw.drawn)
 
@@ -45,7 +56,7 @@ def test_random_mean_and_covariance(gaussian):
 def test_truncation_bounds_the_mahalanobis_radius(gaussian):
     mean, cov, chol = gaussian
     z = random_latents(mean, chol, 3000, np.random.default_rng(4), truncation=1.5)
-    assert _d2(z, mean, cov).max() <= 1.5 ** 2 + 1e-9
+    assert _d2(z, mean, cov).max() <= 1.5**2 + 1e-9
 
 
 @pytest.mark.parametrize("axes", [(0, 1), (1, 3)])
@@ -60,8 +71,12 @@ def test_ellipsoid_points_sit_on_the_chi2_shell(gaussian, axes):
     coords = (z - mean) @ vectors
     others = [k for k in range(D) if k not in axes]
     np.testing.assert_allclose(coords[:, others], 0, atol=1e-9)
-    angles = np.unwrap(np.arctan2(coords[:, axes[1]] / np.sqrt(np.sort(values)[::-1][axes[1]]),
-                                  coords[:, axes[0]] / np.sqrt(np.sort(values)[::-1][axes[0]])))
+    angles = np.unwrap(
+        np.arctan2(
+            coords[:, axes[1]] / np.sqrt(np.sort(values)[::-1][axes[1]]),
+            coords[:, axes[0]] / np.sqrt(np.sort(values)[::-1][axes[0]]),
+        )
+    )
     np.testing.assert_allclose(np.diff(angles), 2 * np.pi / 37, atol=1e-9)
     np.testing.assert_array_equal(z, ellipsoid_walk(mean, cov, 37, radius=r, axes=axes))
 
@@ -70,15 +85,20 @@ def test_random_walk_stays_on_the_shell_and_moves(gaussian):
     mean, cov, chol = gaussian
     r = chi2_radius(D, 0.8)
     z = random_walk(mean, chol, 200, np.random.default_rng(5), radius=r, step=0.2)
-    np.testing.assert_allclose(_d2(z, mean, cov), r ** 2, atol=1e-9)
+    np.testing.assert_allclose(_d2(z, mean, cov), r**2, atol=1e-9)
     steps = np.linalg.norm(np.diff(z, axis=0), axis=1)
     assert steps.min() > 0 and len(np.unique(z.round(12), axis=0)) == 200
 
 
 def _in_hull(point, anchors):
     m = len(anchors)
-    res = optimize.linprog(np.zeros(m), A_eq=np.vstack([anchors.T, np.ones(m)]), b_eq=np.append(point, 1.0),
-                           bounds=[(0, None)] * m, method="highs")
+    res = optimize.linprog(
+        np.zeros(m),
+        A_eq=np.vstack([anchors.T, np.ones(m)]),
+        b_eq=np.append(point, 1.0),
+        bounds=[(0, None)] * m,
+        method="highs",
+    )
     return res.status == 0
 
 
@@ -124,8 +144,17 @@ def test_draw_is_deterministic_per_seed(gaussian):
 
 def test_extra_check_filters_and_reports_rate(gaussian):
     mean, cov, chol = gaussian
-    draw = draw_cluster("random", 400, np.random.default_rng(0), mean=mean, cov=cov, chol=chol, anchors=None,
-                        q=0.95, extra_check=lambda z: z[:, 0] > mean[0])
+    draw = draw_cluster(
+        "random",
+        400,
+        np.random.default_rng(0),
+        mean=mean,
+        cov=cov,
+        chol=chol,
+        anchors=None,
+        q=0.95,
+        extra_check=lambda z: z[:, 0] > mean[0],
+    )
     assert np.all(draw.z[:, 0] > mean[0]) and len(draw.z) == 400
     assert 0.4 < draw.acceptance_rate < 0.6
 
@@ -133,14 +162,25 @@ def test_extra_check_filters_and_reports_rate(gaussian):
 def test_impossible_gate_is_a_generation_error(gaussian):
     mean, cov, chol = gaussian
     with pytest.raises(GenerationError, match="passed the gate"):
-        draw_cluster("random", 10, np.random.default_rng(0), mean=mean, cov=cov, chol=chol, anchors=None,
-                     q=0.95, extra_check=lambda z: np.zeros(len(z), bool), max_draws=500)
+        draw_cluster(
+            "random",
+            10,
+            np.random.default_rng(0),
+            mean=mean,
+            cov=cov,
+            chol=chol,
+            anchors=None,
+            q=0.95,
+            extra_check=lambda z: np.zeros(len(z), bool),
+            max_draws=500,
+        )
 
 
 def test_bad_method_and_options():
     with pytest.raises(UnknownMethodError, match="unknown method 'walk'"):
-        draw_cluster("walk", 1, np.random.default_rng(0), mean=np.zeros(2), cov=np.eye(2), chol=np.eye(2),
-                     anchors=None, q=0.9)
+        draw_cluster(
+            "walk", 1, np.random.default_rng(0), mean=np.zeros(2), cov=np.eye(2), chol=np.eye(2), anchors=None, q=0.9
+        )
     with pytest.raises(ConfigError):
         MethodOptions(axes=(1, 1))
     with pytest.raises(ConfigError):

@@ -1,5 +1,6 @@
 """Every model kind through the facade: fit → sample → save → load → bit-identical samples;
 GAN-specific facade behaviour (noise latent, prior Gaussians, no encoder); old artifacts load."""
+
 import json
 
 import numpy as np
@@ -17,6 +18,7 @@ TINY = {"epochs": 1, "gan_channels": 16}
 @pytest.fixture(scope="module")
 def digits_small():
     from synth.data.sources import load_embedded
+
     raw = load_embedded("digits")
     idx = np.flatnonzero(raw.labels < 3)[:60]
     return raw.data[idx], raw.labels[idx]
@@ -56,8 +58,15 @@ def test_every_kind_round_trips_bit_identically(kind, digits_small, records, tmp
 @pytest.mark.parametrize("training", ["two_stage", "joint"])
 def test_double_ae_options_round_trip(encoder, training, records, tmp_path):
     X, y = records
-    syn = LatentSynthesizer(model="double-ae", epochs=2, column_dim=2, row_dim=2, record_encoder=encoder,
-                            record_training=training, random_state=0).fit(X[::3], y[::3])
+    syn = LatentSynthesizer(
+        model="double-ae",
+        epochs=2,
+        column_dim=2,
+        row_dim=2,
+        record_encoder=encoder,
+        record_training=training,
+        random_state=0,
+    ).fit(X[::3], y[::3])
     syn.save(tmp_path / "m")
     loaded = LatentSynthesizer.load(tmp_path / "m")
     np.testing.assert_array_equal(syn.sample(4, random_state=1)[0], loaded.sample(4, random_state=1)[0])
@@ -98,7 +107,7 @@ def test_gan_without_encoder_says_so(digits_small):
         syn.encode(X)
     with pytest.raises(ConfigError, match="back-projection needs an encoder"):
         syn.generate(5, back_project=True)
-    assert syn.decode(np.zeros((3, 100))).shape == (3, 1, 8, 8)   # unconditional: no clusters needed
+    assert syn.decode(np.zeros((3, 100))).shape == (3, 1, 8, 8)  # unconditional: no clusters needed
 
 
 def test_gan_option_errors(digits_small):
@@ -109,6 +118,7 @@ def test_gan_option_errors(digits_small):
         LatentSynthesizer(model="dcgan", val_fraction=0.2, **TINY).fit(X)
     with pytest.raises(ConfigError, match="does not take tabular data"):
         import pandas as pd
+
         LatentSynthesizer(model="wgan-gp", **TINY).fit(pd.DataFrame({"a": [1.0, 2.0, 3.0]}))
     syn = _fit("cdcgan", digits_small, None)
     with pytest.raises(ConfigError, match="pass clusters="):
@@ -120,10 +130,21 @@ def test_gan_option_errors(digits_small):
 def test_old_artifacts_without_the_new_fields_still_load(iris_synth, tmp_path):
     iris_synth.save(tmp_path / "m")
     meta = json.loads((tmp_path / "m" / "model.json").read_text())
-    new = {"adam_betas", "gan_channels", "critic_steps", "gp_weight", "column_dim", "row_dim", "record_encoder",
-           "record_training", "record_hidden", "record_crop", "record_log"}
+    new = {
+        "adam_betas",
+        "gan_channels",
+        "critic_steps",
+        "gp_weight",
+        "column_dim",
+        "row_dim",
+        "record_encoder",
+        "record_training",
+        "record_hidden",
+        "record_crop",
+        "record_log",
+    }
     meta["config"] = {k: v for k, v in meta["config"].items() if k not in new}
-    meta["config"].update(lr=0.001, val_fraction=0.1)          # as the foundation wrote them
+    meta["config"].update(lr=0.001, val_fraction=0.1)  # as the foundation wrote them
     (tmp_path / "m" / "model.json").write_text(json.dumps(meta))
     loaded = LatentSynthesizer.load(tmp_path / "m")
     a, _ = iris_synth.sample(20, random_state=4)

@@ -1,9 +1,9 @@
 import pytest
 import torch
 
+from synth.errors import ConfigError
 from synth.models import get_model_kind
 from synth.models.autoencoder import Autoencoder, AutoencoderConfig
-from synth.errors import ConfigError
 
 
 @pytest.mark.parametrize("shape", [(1, 8, 8), (1, 28, 28), (3, 32, 32), (3, 64, 64), (1, 5, 9), (1, 3, 3)])

@@ -1,4 +1,5 @@
 """Run directories refuse to mix two models' checkpoints and never overwrite a run."""
+
 import json
 
 import pytest
@@ -32,8 +33,6 @@ def test_run_dir_refuses_to_mix_runs(tmp_path, tiny):
 def test_run_dir_splits_into_storage_and_name(tmp_path):
     assert split_run_dir(str(tmp_path / "runs" / "iris")) == (str(tmp_path / "runs"), "iris")
     assert split_run_dir("s3://bucket/runs/iris/") == ("s3://bucket/runs", "iris")
-
-
 
 
 def test_a_bad_run_dir_is_a_config_error():

@@ -1,4 +1,5 @@
 """The facade end to end on tiny data: fit, sample, determinism, save/load, errors."""
+
 import json
 import subprocess
 import sys
@@ -35,8 +36,15 @@ def test_cluster_none_spreads_by_size_and_provenance(iris_synth):
     out = iris_synth.generate(100, method="random", random_state=0, accept_reject=True)
     counts = pd.Series(out.labels).value_counts().to_dict()
     assert counts == {"versicolor": 34, "virginica": 33, "setosa": 33}
-    assert list(out.provenance.columns) == ["cluster", "method", "seed", "d2", "in_region", "accepted",
-                                            "back_projected"]
+    assert list(out.provenance.columns) == [
+        "cluster",
+        "method",
+        "seed",
+        "d2",
+        "in_region",
+        "accepted",
+        "back_projected",
+    ]
     assert out.provenance["in_region"].all() and (out.provenance["seed"] == 0).all()
     assert out.latents.shape == (100, 5)
     assert 0.85 < np.mean([s["acceptance_rate"] for s in out.stats.values()]) <= 1.0
@@ -88,6 +96,7 @@ def test_save_refuses_to_overwrite(iris_synth, tmp_path):
 
 def test_anchors_are_micro_centroids_not_rows(iris_synth, iris_frame):
     from synth.data.tabular import clean_table
+
     frame, _, _ = clean_table(iris_frame, label="species")
     Z = iris_synth.encode(frame)
     stored = np.concatenate(iris_synth.anchors_)
@@ -99,24 +108,29 @@ def test_same_seed_across_processes(iris_synth, tmp_path):
     iris_synth.save(tmp_path / "m")
     script = textwrap.dedent(f"""
         from synth.synthesizer import LatentSynthesizer
-        X, _ = LatentSynthesizer.load({str(tmp_path / 'm')!r}).sample(40, method="morph", random_state=11)
+        X, _ = LatentSynthesizer.load({str(tmp_path / "m")!r}).sample(40, method="morph", random_state=11)
         print(X.to_csv(index=False))
     """)
-    runs = [subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=True).stdout
-            for _ in range(2)]
+    runs = [
+        subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=True).stdout
+        for _ in range(2)
+    ]
     assert runs[0] == runs[1]
     here, _ = iris_synth.sample(40, method="morph", random_state=11)
     assert runs[0].strip() == here.to_csv(index=False).strip()
 
 
-@pytest.mark.parametrize("call, error, message", [
-    (lambda s: s.sample(5, cluster="rose"), UnknownClusterError, "unknown cluster 'rose'"),
-    (lambda s: s.sample(5, method="teleport"), UnknownMethodError, "unknown method 'teleport'"),
-    (lambda s: s.sample(0), ConfigError, "n must be a positive integer"),
-    (lambda s: s.sample(-3), ConfigError, "n must be a positive integer"),
-    (lambda s: s.sample(5, random_state=-1), ConfigError, "random_state"),
-    (lambda s: s.sample(5, q=1.5), ConfigError, "q must be"),
-])
+@pytest.mark.parametrize(
+    "call, error, message",
+    [
+        (lambda s: s.sample(5, cluster="rose"), UnknownClusterError, "unknown cluster 'rose'"),
+        (lambda s: s.sample(5, method="teleport"), UnknownMethodError, "unknown method 'teleport'"),
+        (lambda s: s.sample(0), ConfigError, "n must be a positive integer"),
+        (lambda s: s.sample(-3), ConfigError, "n must be a positive integer"),
+        (lambda s: s.sample(5, random_state=-1), ConfigError, "random_state"),
+        (lambda s: s.sample(5, q=1.5), ConfigError, "q must be"),
+    ],
+)
 def test_bad_sampling_requests(iris_synth, call, error, message):
     with pytest.raises(error, match=message):
         call(iris_synth)
@@ -172,8 +186,9 @@ def test_corrupt_and_foreign_artifacts(iris_synth, tmp_path):
 
 
 def test_unlabelled_table_clusters_with_polarized_tree(blobs_frame, tmp_path):
-    syn = LatentSynthesizer(model="ae", latent_dim=2, epochs=80, random_state=0, n_clusters=3,
-                            outlier_z=None).fit(blobs_frame)
+    syn = LatentSynthesizer(model="ae", latent_dim=2, epochs=80, random_state=0, n_clusters=3, outlier_z=None).fit(
+        blobs_frame
+    )
     assert syn.partition_kind_ == "polarized" and syn.cluster_names_ == [0, 1, 2]
     X, labels = syn.sample(30, cluster=2, random_state=0)
     assert X["b"].dtype == np.int64 and set(X["kind"]) <= {"x", "y", "z"}
@@ -184,6 +199,7 @@ def test_unlabelled_table_clusters_with_polarized_tree(blobs_frame, tmp_path):
 
 def test_images_fit_and_sample():
     from synth.data.sources import load_embedded
+
     raw = load_embedded("digits")
     idx = np.flatnonzero(raw.labels < 3)[:150]
     syn = LatentSynthesizer(model="vae", latent_dim=4, epochs=3, random_state=0).fit(raw.data[idx], raw.labels[idx])

@@ -27,8 +27,9 @@ def _recipe(variational=True):
 
 
 def test_loss_falls_and_history_has_every_loss_and_beta():
-    history, summary = fit_local(_model(), _recipe(), _data(), _data(30, 1),
-                                 TrainConfig(epochs=40, batch_size=16, lr=1e-2, patience=None))
+    history, summary = fit_local(
+        _model(), _recipe(), _data(), _data(30, 1), TrainConfig(epochs=40, batch_size=16, lr=1e-2, patience=None)
+    )
     assert len(history) == 40 and summary["epochs_run"] == 40
     assert {"epoch", "beta", "loss", "recon", "kl", "val_loss", "val_recon", "val_kl", "seconds"} <= set(history[0])
     assert history[-1]["recon"] < 0.5 * history[0]["recon"]
@@ -40,6 +41,7 @@ def test_same_seed_same_weights_different_seed_differs():
         model = _model()
         fit_local(model, _recipe(), _data(), None, TrainConfig(epochs=5, batch_size=16, seed=seed))
         return torch.cat([p.flatten() for p in model.parameters()])
+
     assert torch.equal(run(0), run(0))
     assert not torch.equal(run(0), run(1))
 
@@ -77,8 +79,14 @@ def test_early_stopping_stops_and_restores_best():
 
     model = _model(variational=False)
     stopper = EarlyStopping(monitor="val_loss", patience=3, start_epoch=0)
-    loop = TrainingLoop(model, _recipe(False), _data(), _data(30, 1),
-                        config=TrainConfig(epochs=500, batch_size=16, lr=0.5), callbacks=(stopper, Fake()))
+    loop = TrainingLoop(
+        model,
+        _recipe(False),
+        _data(),
+        _data(30, 1),
+        config=TrainConfig(epochs=500, batch_size=16, lr=0.5),
+        callbacks=(stopper, Fake()),
+    )
     history = loop.run()  # lr 0.5 makes the validation loss bounce: it must stop long before 500
     assert len(history) < 500
     best = min(h["val_loss"] for h in history)
@@ -93,8 +101,9 @@ def test_early_stopping_stops_and_restores_best():
 
 def test_early_stopping_waits_for_warmup():
     stopper = EarlyStopping(monitor="val_loss", patience=1, start_epoch=10)
-    loop = TrainingLoop(_model(), _recipe(), _data(), _data(30, 1),
-                        config=TrainConfig(epochs=12, batch_size=16), callbacks=(stopper,))
+    loop = TrainingLoop(
+        _model(), _recipe(), _data(), _data(30, 1), config=TrainConfig(epochs=12, batch_size=16), callbacks=(stopper,)
+    )
     history = loop.run()
     assert len(history) >= 11
 
@@ -104,8 +113,9 @@ def test_divergence_is_a_training_error():
         fit_local(_model(), _recipe(), _data(), None, TrainConfig(epochs=30, batch_size=16, lr=1e9))
 
 
-@pytest.mark.parametrize("kwargs", [{"epochs": 0}, {"batch_size": 0}, {"lr": 0}, {"val_fraction": 1.0},
-                                    {"patience": 0}])
+@pytest.mark.parametrize(
+    "kwargs", [{"epochs": 0}, {"batch_size": 0}, {"lr": 0}, {"val_fraction": 1.0}, {"patience": 0}]
+)
 def test_bad_train_config(kwargs):
     with pytest.raises(ConfigError):
         TrainConfig(**kwargs)

@@ -1,6 +1,7 @@
 """A bounded Iris campaign on the session's Ray: 8 grid trials (latent 2/3/5/8 × linear/cyclical),
 ASHA, 12 epochs max — one row per trial, real early stopping, a report that answers the
 question, and a best model that is the trial itself and works with the other commands."""
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -26,8 +27,19 @@ def test_one_row_per_trial_over_the_whole_grid(campaign):
     assert combos == {(d, s) for d in (2, 3, 5, 8) for s in ("linear", "cyclical")}
     assert list(results["rank"]) == list(range(1, 9))
     assert set(results["status"]) <= {"completed", "stopped early"}
-    for column in ("objective", "val_elbo", "val_recon", "val_kl", "car", "latent_fd", "epochs_run", "lr",
-                   "beta_max", "warmup_epochs", "best_objective"):
+    for column in (
+        "objective",
+        "val_elbo",
+        "val_recon",
+        "val_kl",
+        "car",
+        "latent_fd",
+        "epochs_run",
+        "lr",
+        "beta_max",
+        "warmup_epochs",
+        "best_objective",
+    ):
         assert column in results.columns, column
     assert results["car"].between(0, 1).all()
 
@@ -39,7 +51,7 @@ def test_asha_stops_trials_early(campaign):
     assert len(stopped) >= 1 and (stopped["epochs_run"] < CAMPAIGN_EPOCHS).all()
     assert (results.loc[results["status"] == "completed", "epochs_run"] == CAMPAIGN_EPOCHS).all()
     completed = results[results["status"] == "completed"]
-    assert completed["objective"].is_monotonic_increasing      # ranked best first (min)
+    assert completed["objective"].is_monotonic_increasing  # ranked best first (min)
 
 
 def test_report_answers_which_latent_size_and_schedule(campaign):
@@ -57,6 +69,7 @@ def test_report_answers_which_latent_size_and_schedule(campaign):
 
 def test_best_model_generates_and_evaluates_through_the_cli(campaign, tmp_path, capsys):
     from synth.synthesizer import LatentSynthesizer
+
     out, results = campaign
     best = out / "best_model"
     syn = LatentSynthesizer.load(best)
@@ -76,6 +89,7 @@ def test_exported_model_is_the_trial_not_a_retrain(campaign, iris_campaign_data)
     from synth.data.prepare import prepare_data
     from synth.synthesizer import LatentSynthesizer
     from tune.probe import method_metrics, snapshot
+
     out, results = campaign
     syn = LatentSynthesizer.load(out / "best_model")
     prepared = prepare_data(iris_campaign_data.X_fit, iris_campaign_data.y_fit)

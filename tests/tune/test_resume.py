@@ -2,6 +2,7 @@
 session's Ray, is interrupted with SIGINT (Ctrl-C) once two trials have finished, and
 `latentsynth tune --resume` finishes it. Every trial is in the results exactly once, the
 finished ones are not run again, and an interrupted one continues from its checkpoint."""
+
 import json
 import os
 import signal
@@ -41,12 +42,33 @@ def test_interrupted_campaign_resumes_keeping_finished_trials(ray_session, tmp_p
     space.write_text("latent_dim: {grid: [2, 3, 5, 8]}\nkl_schedule: linear\n")
     out = tmp_path / "out"
     experiment = out / "ray" / "campaign"
-    argv = ["tune", "--data", "iris", "--num-samples", "1", "--space", str(space), "--epochs", str(EPOCHS),
-            "--grace-period", str(EPOCHS), "--max-concurrent", "1", "--quiet", "--out", str(out)]
+    argv = [
+        "tune",
+        "--data",
+        "iris",
+        "--num-samples",
+        "1",
+        "--space",
+        str(space),
+        "--epochs",
+        str(EPOCHS),
+        "--grace-period",
+        str(EPOCHS),
+        "--max-concurrent",
+        "1",
+        "--quiet",
+        "--out",
+        str(out),
+    ]
     env = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")]))}
-    child = subprocess.Popen([sys.executable, "-m", "latentsynth.cli", *argv, "--address",
-                              ray_session.get_runtime_context().gcs_address],
-                             cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    child = subprocess.Popen(
+        [sys.executable, "-m", "latentsynth.cli", *argv, "--address", ray_session.get_runtime_context().gcs_address],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
     try:
         deadline = time.time() + 400
         while time.time() < deadline and child.poll() is None:
@@ -82,13 +104,13 @@ def test_interrupted_campaign_resumes_keeping_finished_trials(ray_session, tmp_p
     assert (results["status"] == "completed").all() and (results["epochs_run"] == EPOCHS).all()
     after = _trials(experiment)
     assert len(after) == 4
-    for name, last in finished_before.items():      # kept as they were, not trained again
+    for name, last in finished_before.items():  # kept as they were, not trained again
         assert after[name][-1]["timestamp"] == last["timestamp"]
         assert after[name][-1]["objective"] == last["objective"]
-    for name, epoch in midway.items():              # continued from a checkpoint (every 2 epochs), not restarted
+    for name, epoch in midway.items():  # continued from a checkpoint (every 2 epochs), not restarted
         if epoch >= 2:
             assert after[name][-1]["iterations_since_restore"] < EPOCHS, name
-    for name in after:                                # every epoch in the learning curve once
+    for name in after:  # every epoch in the learning curve once
         curve = pd.read_csv(experiment / name / "progress.csv").drop_duplicates("epoch", keep="last")
         assert sorted(curve["epoch"]) == list(range(1, EPOCHS + 1)), name
     assert (out / "best_model" / "model.json").is_file()

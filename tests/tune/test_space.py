@@ -1,19 +1,38 @@
 """The search space: file forms, validation with messages that name the problem, defaults,
 and the Ray domains it becomes."""
+
 import json
 
 import pytest
 
 from synth.errors import ConfigError
-from tune.space import (build_space, default_space, load_space_file, mutations, parse_space, representative_config,
-                        space_to_spec, to_param_space, trial_count)
+from tune.space import (
+    build_space,
+    default_space,
+    load_space_file,
+    mutations,
+    parse_space,
+    representative_config,
+    space_to_spec,
+    to_param_space,
+    trial_count,
+)
 
 
 def test_forms_of_a_spec():
-    space = parse_space({"latent_dim": [2, 3], "kl_schedule": {"grid": ["linear", "cyclical"]},
-                         "beta_max": {"loguniform": [1e-4, 1e-1]}, "lr": {"uniform": [1e-4, 1e-3]},
-                         "warmup_epochs": {"randint": [5, 50]}, "batch_size": 16,
-                         "hidden": [16, 8], "channels": {"choice": [[8, 16], [16, 32]]}}, model="vae")
+    space = parse_space(
+        {
+            "latent_dim": [2, 3],
+            "kl_schedule": {"grid": ["linear", "cyclical"]},
+            "beta_max": {"loguniform": [1e-4, 1e-1]},
+            "lr": {"uniform": [1e-4, 1e-3]},
+            "warmup_epochs": {"randint": [5, 50]},
+            "batch_size": 16,
+            "hidden": [16, 8],
+            "channels": {"choice": [[8, 16], [16, 32]]},
+        },
+        model="vae",
+    )
     kinds = {k: (p.kind, p.values) for k, p in space.items()}
     assert kinds["latent_dim"] == ("choice", (2, 3))
     assert kinds["kl_schedule"] == ("grid", ("linear", "cyclical"))
@@ -26,20 +45,23 @@ def test_forms_of_a_spec():
     assert space_to_spec(space)["latent_dim"] == {"choice": [2, 3]}
 
 
-@pytest.mark.parametrize("spec, message", [
-    ({"latent_size": [2, 3]}, "unknown search space key 'latent_size'; valid keys are the config fields"),
-    ({"latent_dim": []}, "search space key 'latent_dim' has an empty choice list"),
-    ({"kl_schedule": {"grid": []}}, "search space key 'kl_schedule' has an empty grid list"),
-    ({"kl_schedule": ["linear", "exponential"]}, "value 'exponential' is not valid"),
-    ({"latent_dim": [2, 0]}, "value 0 is not valid"),
-    ({"beta_max": {"loguniform": [0, 0.1]}}, "loguniform needs low > 0"),
-    ({"lr": {"uniform": [0.1, 0.01]}}, "needs low < high"),
-    ({"warmup_epochs": {"randint": [1.5, 9]}}, "randint bounds must be integers"),
-    ({"lr": {"uniform": [0.1]}}, "takes [low, high] numbers"),
-    ({"lr": {"normal": [0, 1]}}, "a mapping must have exactly one of the keys"),
-    ({"epochs": [10, 20]}, "'epochs' is set by --epochs"),
-    ({"model": ["ae", "vae"]}, "'model' is set by --model"),
-])
+@pytest.mark.parametrize(
+    "spec, message",
+    [
+        ({"latent_size": [2, 3]}, "unknown search space key 'latent_size'; valid keys are the config fields"),
+        ({"latent_dim": []}, "search space key 'latent_dim' has an empty choice list"),
+        ({"kl_schedule": {"grid": []}}, "search space key 'kl_schedule' has an empty grid list"),
+        ({"kl_schedule": ["linear", "exponential"]}, "value 'exponential' is not valid"),
+        ({"latent_dim": [2, 0]}, "value 0 is not valid"),
+        ({"beta_max": {"loguniform": [0, 0.1]}}, "loguniform needs low > 0"),
+        ({"lr": {"uniform": [0.1, 0.01]}}, "needs low < high"),
+        ({"warmup_epochs": {"randint": [1.5, 9]}}, "randint bounds must be integers"),
+        ({"lr": {"uniform": [0.1]}}, "takes [low, high] numbers"),
+        ({"lr": {"normal": [0, 1]}}, "a mapping must have exactly one of the keys"),
+        ({"epochs": [10, 20]}, "'epochs' is set by --epochs"),
+        ({"model": ["ae", "vae"]}, "'model' is set by --model"),
+    ],
+)
 def test_bad_spaces_fail_with_a_message_naming_the_problem(spec, message):
     with pytest.raises(ConfigError) as err:
         parse_space(spec, model="vae")
@@ -67,6 +89,7 @@ def test_gan_space_is_data_driven(monkeypatch):
     """GAN keys are config field names; a build whose config lacks them gets a clear error,
     one that has them searches them."""
     import tune.space as space_module
+
     monkeypatch.setattr(space_module, "config_fields", lambda: ["lr", "latent_dim"])
     with pytest.raises(ConfigError, match="no default search space for a gan model"):
         default_space(family="gan", variational=False, data_kind="image", epochs=10)
@@ -77,8 +100,7 @@ def test_gan_space_is_data_driven(monkeypatch):
 
 def test_user_file_overrides_defaults_key_by_key():
     defaults = default_space(family="autoencoder", variational=True, data_kind="tabular", epochs=50)
-    space = build_space(model="vae", defaults=defaults, overrides={"latent_dim": {"grid": [3, 5]}},
-                        fixed={"lr": 0.002})
+    space = build_space(model="vae", defaults=defaults, overrides={"latent_dim": {"grid": [3, 5]}}, fixed={"lr": 0.002})
     assert space["latent_dim"].kind == "grid" and space["kl_schedule"].kind == "choice"
     assert space["lr"].kind == "fixed" and space["lr"].values == (0.002,)
     assert trial_count(space, 3) == 6
@@ -86,9 +108,17 @@ def test_user_file_overrides_defaults_key_by_key():
 
 def test_ray_domains_and_pbt_mutations():
     from ray.tune.search.sample import Categorical, Float, Integer
-    space = parse_space({"latent_dim": {"grid": [2, 5]}, "kl_schedule": ["linear", "cyclical"],
-                         "beta_max": {"loguniform": [1e-4, 1e-1]}, "warmup_epochs": {"randint": [3, 4]},
-                         "batch_size": 16}, model="vae")
+
+    space = parse_space(
+        {
+            "latent_dim": {"grid": [2, 5]},
+            "kl_schedule": ["linear", "cyclical"],
+            "beta_max": {"loguniform": [1e-4, 1e-1]},
+            "warmup_epochs": {"randint": [3, 4]},
+            "batch_size": 16,
+        },
+        model="vae",
+    )
     ray_space = to_param_space(space)
     assert ray_space["latent_dim"] == {"grid_search": [2, 5]}
     assert isinstance(ray_space["kl_schedule"], Categorical)

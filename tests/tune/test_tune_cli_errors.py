@@ -1,5 +1,6 @@
 """`latentsynth tune` on bad input: one line naming the problem, exit 2, no traceback — and
 all of it before any Ray trial starts."""
+
 import sys
 import types
 
@@ -25,6 +26,7 @@ def space(tmp_path):
         path = tmp_path / "space.yaml"
         path.write_text(text)
         return str(path)
+
     return write
 
 
@@ -33,19 +35,26 @@ def _tune(tmp_path, *extra):
 
 
 def test_unknown_search_space_key(capsys, tmp_path, space):
-    err = _fails(capsys, _tune(tmp_path, "--space", space("latent_size: [2, 3]\n")),
-                 "unknown search space key 'latent_size'")
-    assert "latent_dim" in err   # the valid keys are listed
+    err = _fails(
+        capsys, _tune(tmp_path, "--space", space("latent_size: [2, 3]\n")), "unknown search space key 'latent_size'"
+    )
+    assert "latent_dim" in err  # the valid keys are listed
 
 
 def test_empty_choice_list(capsys, tmp_path, space):
-    _fails(capsys, _tune(tmp_path, "--space", space("latent_dim: []\n")),
-           "search space key 'latent_dim' has an empty choice list")
+    _fails(
+        capsys,
+        _tune(tmp_path, "--space", space("latent_dim: []\n")),
+        "search space key 'latent_dim' has an empty choice list",
+    )
 
 
 def test_metric_no_trial_reports(capsys, tmp_path, space):
-    err = _fails(capsys, _tune(tmp_path, "--space", space(GRID), "--metric", "val_accuracy"),
-                 "metric 'val_accuracy' is not reported by any trial; trials report [")
+    err = _fails(
+        capsys,
+        _tune(tmp_path, "--space", space(GRID), "--metric", "val_accuracy"),
+        "metric 'val_accuracy' is not reported by any trial; trials report [",
+    )
     assert "'objective'" in err and "'car'" in err
 
 
@@ -59,20 +68,25 @@ def test_num_samples_zero(capsys, tmp_path):
 def test_other_mistakes(capsys, tmp_path, space, monkeypatch):
     _fails(capsys, ["tune", "--out", str(tmp_path / "o")], "--data is required")
     _fails(capsys, ["tune", "--resume", "--out", str(tmp_path / "o")], "there is no latentsynth campaign to resume")
-    _fails(capsys, _tune(tmp_path, "--space", space("kl_schedule: [linear, exponential]\n")),
-           "value 'exponential' is not valid")
+    _fails(
+        capsys,
+        _tune(tmp_path, "--space", space("kl_schedule: [linear, exponential]\n")),
+        "value 'exponential' is not valid",
+    )
     _fails(capsys, _tune(tmp_path, "--set", "epochs=5"), "not --set")
     _fails(capsys, _tune(tmp_path, "--set", "bogus=5"), "unknown search space key 'bogus'")
-    _fails(capsys, _tune(tmp_path, "--space", space("latent_dim: 3\nlr: 0.001\n"), "--model", "ae"),
-           "searches nothing")
-    _fails(capsys, _tune(tmp_path, "--space", space(GRID), "--model", "ae", "--scheduler", "pbt", "--set",
-                         "lr=0.001"), "PBT needs a searched parameter it can change")
+    _fails(capsys, _tune(tmp_path, "--space", space("latent_dim: 3\nlr: 0.001\n"), "--model", "ae"), "searches nothing")
+    _fails(
+        capsys,
+        _tune(tmp_path, "--space", space(GRID), "--model", "ae", "--scheduler", "pbt", "--set", "lr=0.001"),
+        "PBT needs a searched parameter it can change",
+    )
     _fails(capsys, _tune(tmp_path, "--grace-period", "5"), "grace_period must be in [1, 2]")
     _fails(capsys, _tune(tmp_path, "--reduction-factor", "1"), "reduction_factor must be ≥ 2")
     _fails(capsys, _tune(tmp_path, "--holdout", "0"), "--holdout must be in (0, 1)")
     _fails(capsys, _tune(tmp_path, "--model", "gpt"), "unknown model 'gpt'")
     _fails(capsys, ["tune", "--data", "nope.csv", "--out", str(tmp_path / "o")], "file not found")
-    monkeypatch.setitem(sys.modules, "synth.distributed", None)   # a build without Ray Train support
+    monkeypatch.setitem(sys.modules, "synth.distributed", None)  # a build without Ray Train support
     _fails(capsys, _tune(tmp_path, "--workers-per-trial", "2"), "forwards every epoch's report to Tune")
     monkeypatch.setitem(sys.modules, "synth.distributed", types.SimpleNamespace(ray_train_fn=lambda **kw: None))
     _fails(capsys, _tune(tmp_path, "--workers-per-trial", "2"), "forwards every epoch's report to Tune")
@@ -88,6 +102,16 @@ def test_help(capsys):
     assert exit_.value.code == 0
     text = capsys.readouterr().out
     assert "usage: latentsynth tune" in text
-    for flag in ("--num-samples", "--scheduler", "--max-concurrent", "--space", "--metric", "--mode",
-                 "--storage-path", "--resume", "--address", "--out"):
+    for flag in (
+        "--num-samples",
+        "--scheduler",
+        "--max-concurrent",
+        "--space",
+        "--metric",
+        "--mode",
+        "--storage-path",
+        "--resume",
+        "--address",
+        "--out",
+    ):
         assert flag in text, flag

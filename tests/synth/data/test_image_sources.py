@@ -1,4 +1,5 @@
 """Image folders, .npy/.npz arrays and 2-D records: what loads, and the clear errors."""
+
 import numpy as np
 import pytest
 from PIL import Image
@@ -20,16 +21,16 @@ def _save(path, size, mode, value=128):
 def test_class_folders_with_mixed_sizes_and_modes(tmp_path):
     _save(tmp_path / "cat" / "a.png", (16, 16), "L", 10)
     _save(tmp_path / "cat" / "b.png", (16, 16), "RGBA", 20)
-    _save(tmp_path / "cat" / "sub" / "c.jpg", (40, 24), "RGB", 30)   # nested, other size, jpeg
+    _save(tmp_path / "cat" / "sub" / "c.jpg", (40, 24), "RGB", 30)  # nested, other size, jpeg
     _save(tmp_path / "dog" / "d.png", (16, 16), "RGB", 200)
     _save(tmp_path / "dog" / "e.bmp", (7, 9), "L", 220)
     with pytest.warns(UserWarning, match="resized 2 of 5 images to 16×16"):
         raw = load_source(str(tmp_path))
     assert raw.kind == "image" and raw.data.shape == (5, 3, 16, 16) and raw.data.dtype == np.uint8
     assert list(raw.labels) == ["cat", "cat", "cat", "dog", "dog"]
-    assert raw.data[0].min() == raw.data[0].max() == 10              # L → RGB keeps the grey value
-    assert raw.data[1, :, 0, 0].tolist() == [20, 20, 20]             # RGBA → RGB drops alpha (as torchvision)
-    assert np.all(np.abs(raw.data[2].astype(int) - 30) <= 2)         # JPEG, resized and centre-cropped
+    assert raw.data[0].min() == raw.data[0].max() == 10  # L → RGB keeps the grey value
+    assert raw.data[1, :, 0, 0].tolist() == [20, 20, 20]  # RGBA → RGB drops alpha (as torchvision)
+    assert np.all(np.abs(raw.data[2].astype(int) - 30) <= 2)  # JPEG, resized and centre-cropped
 
 
 def test_grey_folder_stays_one_channel_and_image_size(tmp_path):
@@ -124,7 +125,7 @@ def test_record_transformer_crop_log_minmax_round_trip():
     Z = t.transform(X)
     assert Z.shape == (4, 8, 10) and Z.min() == 0 and Z.max() == pytest.approx(1.0)
     np.testing.assert_allclose(t.inverse_transform(Z), X[:, 1:9, 2:12], rtol=1e-5)
-    np.testing.assert_array_equal(t.transform(X[:, 1:9, 2:12]), Z)      # already-cropped records pass too
+    np.testing.assert_array_equal(t.transform(X[:, 1:9, 2:12]), Z)  # already-cropped records pass too
     again = RecordTransformer.from_dict(t.to_dict())
     np.testing.assert_array_equal(again.transform(X), Z)
     with pytest.raises(DataError, match="model expects"):

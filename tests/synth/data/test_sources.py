@@ -6,8 +6,9 @@ from synth.data.split import fingerprint, holdout_split
 from synth.errors import DataError
 
 
-@pytest.mark.parametrize("name, shape, n_classes", [("iris", (150, 5), 3), ("wine", (178, 14), 3),
-                                                      ("breast_cancer", (569, 31), 2)])
+@pytest.mark.parametrize(
+    "name, shape, n_classes", [("iris", (150, 5), 3), ("wine", (178, 14), 3), ("breast_cancer", (569, 31), 2)]
+)
 def test_embedded_tables(name, shape, n_classes):
     raw = load_embedded(name)
     assert raw.kind == "tabular" and raw.data.shape == shape

@@ -7,10 +7,14 @@ from synth.errors import DataError
 
 
 def test_seed001_tokens_become_missing_and_rows_drop():
-    df = pd.DataFrame({"iq": ["101", "-999", "95", "pending", "110", "N/A"],
-                       "age": [10, 11, -999, 12, 13, 14],
-                       "site": ["a", "b", "a", "", "b", "a"],
-                       "dx": ["x", "y", "x", "y", "x", "y"]})
+    df = pd.DataFrame(
+        {
+            "iq": ["101", "-999", "95", "pending", "110", "N/A"],
+            "age": [10, 11, -999, 12, 13, 14],
+            "site": ["a", "b", "a", "", "b", "a"],
+            "dx": ["x", "y", "x", "y", "x", "y"],
+        }
+    )
     frame, y, report = clean_table(df, label="dx", options=CleaningOptions(outlier_z=None))
     assert report.tokens_replaced == {"iq": 3, "age": 1, "site": 1}
     assert report.dropped_missing == 4
@@ -43,21 +47,30 @@ def test_z_filter_drops_outliers_only():
     assert report.dropped_outliers == 0 and len(frame) == 200
 
 
-@pytest.mark.parametrize("df, label, message", [
-    (pd.DataFrame({"a": [np.nan, np.nan], "b": [1.0, 2.0]}), None, "column 'a' has no usable value"),
-    (pd.DataFrame({"t": ["x", "y", "z"]}), None, "no numeric column"),
-    (pd.DataFrame({"a": [1.0, 2.0]}), "species", "label column 'species' not found"),
-    (pd.DataFrame(), None, "empty"),
-    (pd.DataFrame({"a": [1.0, np.nan, np.nan]}), None, "only 1 row"),
-])
+@pytest.mark.parametrize(
+    "df, label, message",
+    [
+        (pd.DataFrame({"a": [np.nan, np.nan], "b": [1.0, 2.0]}), None, "column 'a' has no usable value"),
+        (pd.DataFrame({"t": ["x", "y", "z"]}), None, "no numeric column"),
+        (pd.DataFrame({"a": [1.0, 2.0]}), "species", "label column 'species' not found"),
+        (pd.DataFrame(), None, "empty"),
+        (pd.DataFrame({"a": [1.0, np.nan, np.nan]}), None, "only 1 row"),
+    ],
+)
 def test_bad_tables_are_named(df, label, message):
     with pytest.raises(DataError, match=message):
         clean_table(df, label=label, options=CleaningOptions(outlier_z=None))
 
 
 def test_transform_round_trip_restores_units_order_and_dtypes():
-    df = pd.DataFrame({"z_int": np.array([3, 7, 5, 9], dtype=np.int32), "f": [0.25, 1.5, 2.75, 4.0],
-                       "cat": ["b", "a", "b", "c"], "g": [10.1, 10.2, 10.3, 10.9]})
+    df = pd.DataFrame(
+        {
+            "z_int": np.array([3, 7, 5, 9], dtype=np.int32),
+            "f": [0.25, 1.5, 2.75, 4.0],
+            "cat": ["b", "a", "b", "c"],
+            "g": [10.1, 10.2, 10.3, 10.9],
+        }
+    )
     t = TabularTransformer().fit(df)
     X = t.transform(df)
     assert X.dtype == np.float32 and X.shape == (4, 1 + 1 + 3 + 1)
@@ -84,6 +97,7 @@ def test_transformer_json_round_trip():
     df = pd.DataFrame({"a": [1.5, 2.5, 9.0], "c": ["x", "y", "x"]})
     t = TabularTransformer().fit(df)
     import json
+
     t2 = TabularTransformer.from_dict(json.loads(json.dumps(t.to_dict())))
     X = np.random.default_rng(0).random((5, t.n_features_))
     pd.testing.assert_frame_equal(t.inverse_transform(X), t2.inverse_transform(X))

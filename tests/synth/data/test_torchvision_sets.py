@@ -1,5 +1,6 @@
 """torchvision sets by name, read from fake files in the layouts torchvision expects (there
 is no internet here), and the errors when files are missing or a download fails."""
+
 import pickle
 import struct
 
@@ -49,6 +50,7 @@ def test_missing_files_and_failed_download_are_clear(tmp_path, monkeypatch):
 
     def offline(self):
         raise OSError("[Errno -3] Temporary failure in name resolution")
+
     monkeypatch.setattr(tvd.CIFAR10, "download", offline)
     with pytest.raises(DataError, match="could not download cifar10 .* name resolution.*without internet"):
         load_source("cifar10", root=tmp_path, download=True)
@@ -63,6 +65,7 @@ def no_md5(monkeypatch):
 
     import torchvision.datasets.cifar as cifar
     import torchvision.datasets.flowers102 as flowers
+
     exists = lambda path, md5=None: os.path.isfile(path)  # noqa: E731
     monkeypatch.setattr(cifar, "check_integrity", exists)
     monkeypatch.setattr(flowers, "check_integrity", exists)
@@ -80,19 +83,19 @@ def test_cifar10_from_python_batches(tmp_path, no_md5):
     raw = load_source("cifar10", root=tmp_path)
     assert raw.data.shape == (10, 3, 32, 32) and list(raw.labels[:2]) == ["automobile", "truck"]
     first = pickle.loads((base / "data_batch_1").read_bytes())["data"][0]
-    np.testing.assert_array_equal(raw.data[0].ravel(), first)      # CHW order as CIFAR stores it
+    np.testing.assert_array_equal(raw.data[0].ravel(), first)  # CHW order as CIFAR stores it
 
 
 def test_flowers102_mixed_sizes_resized_to_64(tmp_path, no_md5):
     from scipy.io import savemat
+
     base = tmp_path / "flowers-102"
     (base / "jpg").mkdir(parents=True)
     sizes = [(500, 667), (754, 500), (500, 500), (601, 500)]
     for i, (w, h) in enumerate(sizes, 1):
         Image.fromarray(np.full((h, w, 3), 40 * i, np.uint8)).save(base / "jpg" / f"image_{i:05d}.jpg")
     savemat(base / "imagelabels.mat", {"labels": np.array([[1, 2, 1, 77]])})
-    savemat(base / "setid.mat", {"trnid": np.array([[1, 2, 3, 4]]), "valid": np.array([[1]]),
-                                 "tstid": np.array([[2]])})
+    savemat(base / "setid.mat", {"trnid": np.array([[1, 2, 3, 4]]), "valid": np.array([[1]]), "tstid": np.array([[2]])})
     with pytest.warns(UserWarning, match="resized 4 of 4 images to 64×64"):
         raw = load_source("flowers102", root=tmp_path)
     assert raw.data.shape == (4, 3, 64, 64) and list(raw.labels) == [0, 1, 0, 76]

@@ -3,9 +3,9 @@ right shapes where pytorch-fid looks ($TORCH_HOME/hub/checkpoints/…), so the r
 both pytorch-fid and ours runs. Values computed with them prove exactness and plumbing, never
 image quality. Inception costs ~0.1–1 s per image on these CPUs, so the images are few and tiny
 and the expensive numbers are computed once per session."""
+
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 import numpy as np
@@ -27,11 +27,13 @@ def offline_torch_home(fid_torch_home, monkeypatch) -> Path:
 def inception(fid_weights):
     """One pytorch-fid InceptionV3 (stand-in weights) for the session; CPU."""
     from synth.metrics.fid import InceptionExtractor
+
     return InceptionExtractor(fid_weights, device="cpu")
 
 
 def write_pngs(folder: Path, images: np.ndarray, *, mode: str | None = None) -> Path:
     from PIL import Image
+
     folder.mkdir(parents=True, exist_ok=True)
     for i, image in enumerate(images):
         Image.fromarray(image, mode=mode).save(folder / f"{i:03d}.png")
@@ -58,12 +60,14 @@ def fid_folders(tmp_path_factory) -> tuple[Path, Path]:
 def folder_stats(fid_folders, inception):
     """Our streamed FeatureStats of both folders (computed once)."""
     from synth.metrics.fid import feature_stats
+
     return tuple(feature_stats(folder, extractor=inception) for folder in fid_folders)
 
 
 class PoolFeatures:
     """A cheap stand-in extractor for plumbing tests: the same 299×299 bilinear resize as
     pytorch-fid's Inception, then 4×4 average pooling → 48 features per image."""
+
     id = "test-pool-48"
     device = "cpu"
     official = False

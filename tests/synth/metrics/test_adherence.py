@@ -21,10 +21,10 @@ def in_region(Z, k):
 
 Z = np.array(
     [
-        [0.2],   # target 0: assigned 0, in region 0          -> adheres
+        [0.2],  # target 0: assigned 0, in region 0          -> adheres
         [-0.9],  # target 0: assigned 0, in region 0          -> adheres
-        [3.0],   # target 0: assigned 0, outside region 0     -> no
-        [9.5],   # target 0: assigned 1, outside region 0     -> no
+        [3.0],  # target 0: assigned 0, outside region 0     -> no
+        [9.5],  # target 0: assigned 1, outside region 0     -> no
         [10.4],  # target 1: assigned 1, in region 1          -> adheres
         [12.0],  # target 1: assigned 1, outside region 1     -> no
     ]

@@ -1,4 +1,5 @@
 """Streaming FID statistics: exact merges, pytorch-fid's mean/cov, closed forms, npz files."""
+
 import numpy as np
 import pytest
 from hypothesis import given, settings
@@ -14,8 +15,13 @@ def stats(X, extractor="x"):
 
 
 @settings(max_examples=60, deadline=None)
-@given(n=st.integers(2, 60), d=st.integers(1, 12), k=st.integers(1, 6), seed=st.integers(0, 2 ** 32 - 1),
-       offset=st.floats(-100, 100))
+@given(
+    n=st.integers(2, 60),
+    d=st.integers(1, 12),
+    k=st.integers(1, 6),
+    seed=st.integers(0, 2**32 - 1),
+    offset=st.floats(-100, 100),
+)
 def test_merging_k_shards_gives_the_statistics_of_the_whole(n, d, k, seed, offset):
     rng = np.random.default_rng(seed)
     X = offset + rng.standard_normal((n, d)) * rng.uniform(0.1, 10, size=d)
@@ -31,12 +37,13 @@ def test_merging_k_shards_gives_the_statistics_of_the_whole(n, d, k, seed, offse
     np.testing.assert_allclose(merged.mean(), X.mean(axis=0), rtol=1e-10, atol=1e-10)
     # raw sums lose ~n·ε·offset² to cancellation; np.cov (two-pass) does not
     scale = np.abs(np.cov(X, rowvar=False)).max()
-    np.testing.assert_allclose(merged.cov(), np.atleast_2d(np.cov(X, rowvar=False)),
-                               atol=1e-14 * n * (offset ** 2 + scale))
+    np.testing.assert_allclose(
+        merged.cov(), np.atleast_2d(np.cov(X, rowvar=False)), atol=1e-14 * n * (offset**2 + scale)
+    )
 
 
 @settings(max_examples=30, deadline=None)
-@given(seed=st.integers(0, 2 ** 32 - 1), k=st.integers(2, 5))
+@given(seed=st.integers(0, 2**32 - 1), k=st.integers(2, 5))
 def test_merge_order_does_not_matter(seed, k):
     rng = np.random.default_rng(seed)
     parts = [stats(rng.standard_normal((rng.integers(1, 9), 3))) for _ in range(k)]
@@ -81,6 +88,7 @@ def test_equal_covariances_give_the_squared_mean_shift():
 def test_diagonal_covariances_give_the_scalar_formula():
     # columns of a Hadamard matrix are orthogonal and zero-mean: the sample covariance is exactly diagonal
     from scipy.linalg import hadamard
+
     H = hadamard(8)[:, 1:5].astype(float)
     m1, s1 = np.array([0.0, 1, 2, 3]), np.array([1.0, 2, 3, 4])
     m2, s2 = np.array([1.0, 1, 0, 3]), np.array([2.0, 2, 1, 0.5])
@@ -118,7 +126,7 @@ def test_npz_round_trip_keeps_mean_cov_and_ids(tmp_path):
     assert (back.n, back.extractor, back.fingerprint, back.exact_n) == (25, "inception:abc", "folder:123", True)
     np.testing.assert_allclose(back.mean(), s.mean(), rtol=1e-14)
     np.testing.assert_allclose(back.cov(), s.cov(), rtol=1e-10, atol=1e-14)
-    with np.load(path) as npz:   # what pytorch-fid's compute_statistics_of_path reads
+    with np.load(path) as npz:  # what pytorch-fid's compute_statistics_of_path reads
         np.testing.assert_allclose(npz["mu"], X.mean(axis=0))
         np.testing.assert_allclose(npz["sigma"], np.cov(X, rowvar=False), atol=1e-14)
     assert [p.name for p in tmp_path.iterdir()] == ["s.npz"]
@@ -157,6 +165,7 @@ def test_a_failed_write_leaves_no_file(tmp_path, monkeypatch):
 
     def broken(*args, **kwargs):
         raise OSError("disk full")
+
     monkeypatch.setattr(np, "savez", broken)
     with pytest.raises(OSError, match="disk full"):
         s.to_npz(tmp_path / "s.npz")

@@ -169,7 +169,7 @@ def test_frechet_keeps_small_real_eigenvalues_of_ill_conditioned_covariances(sec
     expected = np.sum((np.sqrt(a) - np.sqrt(b)) ** 2)
     for args in ((s1, s2), (s2, s1)):
         got = frechet_distance(np.zeros(d), args[0], np.zeros(d), args[1])
-        assert got == pytest.approx(expected, rel=1e-7)   # the old rule was off by 6e-6
+        assert got == pytest.approx(expected, rel=1e-7)  # the old rule was off by 6e-6
 
 
 @pytest.mark.parametrize("n1, n2", [(120, 240), (280, 290), (295, 260)])
@@ -186,8 +186,12 @@ def test_frechet_of_samples_fewer_than_dimensions_matches_the_exact_route(n1, n2
     x2 = rng.standard_normal((n2, d)) * scale * 1.2 + 0.4
     a1 = (x1 - x1.mean(0)) / np.sqrt(n1 - 1)
     a2 = (x2 - x2.mean(0)) / np.sqrt(n2 - 1)
-    exact = (np.sum((x1.mean(0) - x2.mean(0)) ** 2) + np.sum(a1 ** 2) + np.sum(a2 ** 2)
-             - 2 * np.linalg.svd(a1 @ a2.T, compute_uv=False).sum())
+    exact = (
+        np.sum((x1.mean(0) - x2.mean(0)) ** 2)
+        + np.sum(a1**2)
+        + np.sum(a2**2)
+        - 2 * np.linalg.svd(a1 @ a2.T, compute_uv=False).sum()
+    )
     got = frechet_distance(*gaussian_stats(x1), *gaussian_stats(x2))
     assert got == pytest.approx(exact, rel=1e-9)
 
@@ -320,6 +324,4 @@ def test_frechet_symmetric_nonnegative_and_bhattacharyya_nonnegative(seed, d, ra
     assert forward >= -1e-9 * scale
     assert forward == pytest.approx(backward, rel=1e-7, abs=1e-9 * scale)
     b = bhattacharyya_distance(mu1, s1, mu2, s2, ridge=1e-3)
-    assert b >= 0 and b == pytest.approx(
-        bhattacharyya_distance(mu2, s2, mu1, s1, ridge=1e-3), rel=1e-9, abs=1e-12
-    )
+    assert b >= 0 and b == pytest.approx(bhattacharyya_distance(mu2, s2, mu1, s1, ridge=1e-3), rel=1e-9, abs=1e-12)

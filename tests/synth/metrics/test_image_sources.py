@@ -1,6 +1,7 @@
 """Image sources for FID: pytorch-fid's conversion (PIL → RGB → ToTensor), mixed sizes, arrays,
 DataLoaders, generators with disjoint per-chunk seeds, shards that add up to the whole.
 Features here come from a cheap pooling stand-in (``pool_features``); Inception runs in test_fid."""
+
 import os
 import time
 
@@ -64,8 +65,9 @@ def test_stack_images_resizes_mixed_sizes_exactly_as_a_batch_would_be():
     mixed = stack_images([a, b])
     same = stack_images([a, a])
     assert mixed.shape == (2, 3, 299, 299) and same.shape == (2, 3, 10, 12)
-    resized = torch.nn.functional.interpolate(torch.stack([a, a]), size=(299, 299), mode="bilinear",
-                                              align_corners=False)
+    resized = torch.nn.functional.interpolate(
+        torch.stack([a, a]), size=(299, 299), mode="bilinear", align_corners=False
+    )
     assert torch.equal(mixed[0], resized[0])
 
 
@@ -88,13 +90,16 @@ def test_grey_and_rgba_arrays_convert_like_pil():
     assert torch.equal(to_unit_batch(rgba)[0], pil)
 
 
-@pytest.mark.parametrize("bad, message", [
-    (np.full((2, 3, 4, 4), 2.0), "must lie in \\[0, 1\\]"),
-    (np.full((2, 3, 4, 4), np.nan), "must lie in \\[0, 1\\]"),
-    (np.zeros((2, 3, 4, 4), np.int64), "uint8"),
-    (np.zeros((2, 5, 4, 7)), "channels"),
-    (np.zeros((2, 4)), "shape"),
-])
+@pytest.mark.parametrize(
+    "bad, message",
+    [
+        (np.full((2, 3, 4, 4), 2.0), "must lie in \\[0, 1\\]"),
+        (np.full((2, 3, 4, 4), np.nan), "must lie in \\[0, 1\\]"),
+        (np.zeros((2, 3, 4, 4), np.int64), "uint8"),
+        (np.zeros((2, 5, 4, 7)), "channels"),
+        (np.zeros((2, 4)), "shape"),
+    ],
+)
 def test_unusable_arrays_are_clear_errors(bad, message):
     with pytest.raises(DataError, match=message):
         ArrayImages(bad)
@@ -106,8 +111,7 @@ def test_npy_is_memory_mapped_and_npz_needs_a_named_array(tmp_path, pool_feature
     source = as_image_source(tmp_path / "x.npy")
     assert isinstance(source.array, np.memmap) and source.fingerprint.startswith("file:")
     np.savez(tmp_path / "g.npz", images=images, labels=np.arange(5))
-    close(feature_stats(tmp_path / "g.npz", extractor=pool_features),
-          feature_stats(images, extractor=pool_features))
+    close(feature_stats(tmp_path / "g.npz", extractor=pool_features), feature_stats(images, extractor=pool_features))
     np.savez(tmp_path / "two.npz", a=images, b=images)
     with pytest.raises(DataError, match="name the images array 'images'"):
         as_image_source(tmp_path / "two.npz")
@@ -115,6 +119,7 @@ def test_npy_is_memory_mapped_and_npz_needs_a_named_array(tmp_path, pool_feature
 
 def test_data_loader_batches_of_tensors_or_tuples(pool_features):
     from torch.utils.data import DataLoader, TensorDataset
+
     images = torch.rand(7, 3, 8, 8)
     loader = DataLoader(TensorDataset(images, torch.arange(7)), batch_size=3)
     source = as_image_source(loader)
@@ -140,6 +145,7 @@ def _sampler(calls):
     def sample(n, seed):
         calls.append((n, seed))
         return np.random.default_rng(seed).random((n, 1, 6, 6))
+
     return sample
 
 
@@ -155,7 +161,7 @@ def test_generator_chunks_have_their_own_seeds_and_shards_draw_the_same_images(p
     assert [len(p) for p in parts] == [4, 7]
     merged = feature_stats(parts[0], extractor=pool_features).merge(feature_stats(parts[1], extractor=pool_features))
     close(merged, full, tol=1e-10)
-    assert sorted(sharded_calls) == sorted(calls)          # the same chunks, the same seeds, no overlap
+    assert sorted(sharded_calls) == sorted(calls)  # the same chunks, the same seeds, no overlap
     other = []
     feature_stats(GeneratedImages(_sampler(other), 11, seed=4, chunk=4), extractor=pool_features)
     assert not {s for _, s in other} & {s for _, s in calls}

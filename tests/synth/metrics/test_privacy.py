@@ -48,9 +48,7 @@ def test_holdout_ratio(train):
     fresh = rng.uniform(size=(200, 4))
     result = distance_to_closest_record(fresh, train, X_holdout=holdout)
     assert result["holdout"]["exact_copies"] == 0.0
-    assert result["dcr_ratio"] == pytest.approx(
-        result["synthetic"]["median"] / result["holdout"]["median"]
-    )
+    assert result["dcr_ratio"] == pytest.approx(result["synthetic"]["median"] / result["holdout"]["median"])
     assert 0.7 < result["dcr_ratio"] < 1.4  # fresh draws from the same law
     # near-copies: jitter training rows slightly → ratio ≪ 1
     leaked = train + rng.normal(scale=1e-3, size=train.shape)

@@ -1,4 +1,5 @@
 """SDMetrics quality score wrapper: optional dependency, tables and images as pixel tables."""
+
 import numpy as np
 import pandas as pd
 import pytest

@@ -22,9 +22,7 @@ def test_copy_of_training_data_gives_tstr_equal_trtr(iris):
     assert report["tstr"] == report["trtr"]
     assert report["tstr_gap"] == 0.0
     assert report["trtr"]["accuracy"] > 0.85
-    assert report["lift"]["accuracy"] == pytest.approx(
-        report["augmented"]["accuracy"] - report["trtr"]["accuracy"]
-    )
+    assert report["lift"]["accuracy"] == pytest.approx(report["augmented"]["accuracy"] - report["trtr"]["accuracy"])
     assert set(report) >= {"trtr", "tstr", "augmented", "lift", "tstr_gap"}
     assert report["n_syn"] == len(X_train) and report["classifier"] == "random_forest"
     assert json.loads(json.dumps(report, allow_nan=False)) == report
@@ -44,8 +42,13 @@ def test_logistic_option_with_dataframes_and_string_labels(iris):
     names = np.array(["setosa", "versicolor", "virginica"])
     frame = lambda X: pd.DataFrame(X, columns=list("abcd"))  # noqa: E731
     report = utility_report(
-        frame(X_train), names[y_train], frame(X_test), names[y_test],
-        frame(X_train), pd.Series(names[y_train]), classifier="logistic",
+        frame(X_train),
+        names[y_train],
+        frame(X_test),
+        names[y_test],
+        frame(X_train),
+        pd.Series(names[y_train]),
+        classifier="logistic",
     )
     assert report["classifier"] == "logistic"
     assert report["trtr"]["accuracy"] > 0.85 and report["tstr"] == report["trtr"]
@@ -55,7 +58,12 @@ def test_generator_random_state_is_reproducible(iris):
     X_train, X_test, y_train, y_test = iris
     y_noise = np.random.default_rng(0).permutation(y_train)
     run = lambda: utility_report(  # noqa: E731
-        X_train, y_train, X_test, y_test, X_train, y_noise,
+        X_train,
+        y_train,
+        X_test,
+        y_test,
+        X_train,
+        y_noise,
         random_state=np.random.default_rng(5),
     )
     assert run() == run()

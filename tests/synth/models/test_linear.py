@@ -1,5 +1,6 @@
 """identity and pca latents (issue 9): exact round trips, the closed-form PCA error, every
 generation method, artifacts — the same contracts as the autoencoders."""
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -21,11 +22,11 @@ def test_identity_latent_is_the_scaled_table_and_round_trips_exactly(iris_frame)
     X = iris_frame.drop(columns="species")
     Z = syn.encode(X)
     assert syn.network_.latent_dim == syn.config_.latent_dim == 4 and Z.shape == (150, 4)
-    assert np.array_equal(Z, syn.transformer_.transform(X).astype(np.float64))   # the latent IS the scaled row
+    assert np.array_equal(Z, syn.transformer_.transform(X).astype(np.float64))  # the latent IS the scaled row
     assert Z.min() == 0.0 and Z.max() == 1.0
     back = syn.decode(Z)
-    pd.testing.assert_frame_equal(back, X)                                         # exact, in original units
-    assert dict(syn.module_.state_dict()) == {}                                    # nothing learned, nothing saved
+    pd.testing.assert_frame_equal(back, X)  # exact, in original units
+    assert dict(syn.module_.state_dict()) == {}  # nothing learned, nothing saved
     assert syn.history_[0]["recon"] == 0.0 and syn.train_summary_["closed_form"] is True
 
 
@@ -42,7 +43,7 @@ def test_pca_with_every_component_reconstructs_exactly(wine_frame):
     X = syn.transformer_.transform(wine_frame)
     Z = syn._encode_model(X)
     recon = syn._decode_model(Z, np.zeros(len(Z), np.int64))
-    assert np.abs(recon - X).max() < 1e-6                     # float32 output of a float64 map
+    assert np.abs(recon - X).max() < 1e-6  # float32 output of a float64 map
     W = syn.module_.components.numpy()
     assert np.allclose(W.T @ W, np.eye(13), atol=1e-12)
     variance = syn.module_.explained_variance.numpy()
@@ -61,7 +62,7 @@ def test_pca_error_is_the_discarded_variance():
     mean, axes, values = principal_axes(X, 3)
     assert np.allclose(values, eig[:3]) and np.allclose(mean, X.mean(0))
     _, axes_again, _ = principal_axes(X, 3)
-    assert np.array_equal(axes, axes_again)                   # signs fixed: same data, same latent
+    assert np.array_equal(axes, axes_again)  # signs fixed: same data, same latent
 
 
 def test_pca_latent_never_exceeds_the_features(iris_frame):
