@@ -32,9 +32,9 @@ sys.path.insert(0, str(ROOT))
 
 from synth.data.sources import load_embedded  # noqa: E402
 from synth.generate import METHODS  # noqa: E402
-from synth.sample_grid import SampleGrid  # noqa: E402
 from synth.synthesizer import LatentSynthesizer  # noqa: E402
-from synth.train import Callback  # noqa: E402
+from synth.training.loop import Callback  # noqa: E402
+from synth.training.sample_grid import SampleGrid  # noqa: E402
 
 
 class RateProbe(Callback):

@@ -37,10 +37,13 @@ import numpy as np  # noqa: E402
 import torch  # noqa: E402
 from torch.utils.data import TensorDataset  # noqa: E402
 
-from synth.models.autoencoder import Autoencoder, AutoencoderConfig  # noqa: E402
-from synth.recipes import AutoencoderRecipe  # noqa: E402
-from synth.schedules import KLSchedule  # noqa: E402
-from synth.train import Callback, TrainConfig, TrainingLoop  # noqa: E402
+from synth.models.autoencoder import (  # noqa: E402
+    Autoencoder,
+    AutoencoderConfig,
+    AutoencoderRecipe,  # noqa: E402
+)
+from synth.training.loop import Callback, TrainConfig, TrainingLoop  # noqa: E402
+from synth.training.schedules import KLSchedule  # noqa: E402
 
 RESULTS = Path(__file__).resolve().parent / "results" / "train_overhead.json"
 

@@ -44,7 +44,7 @@ def row_alignment(
     codes = np.zeros(chunk, np.int64)
 
     def decode(block: np.ndarray) -> np.ndarray:
-        return syn.family_.decode(syn.module_, torch.from_numpy(block.astype(np.float32)), codes).numpy()
+        return syn.kind_.decode(syn.module_, torch.from_numpy(block.astype(np.float32)), codes).numpy()
 
     for align in candidates:
         if chunk % align:

@@ -1,4 +1,7 @@
-"""The artifact directory (SPEC §9): model.json + weights.pt + clusters.npz + history.
+"""The artifact directory: model.json + weights.pt + clusters.npz + history (docs/artifacts.md).
+
+``save_synthesizer`` / ``load_synthesizer`` say what a fitted ``LatentSynthesizer`` puts
+there and read it back; ``write_artifact`` / ``read_artifact`` are the directory itself.
 
 Written to a temporary sibling directory and renamed into place, so a crash
 never leaves half an artifact and an existing one is only replaced when the
@@ -15,13 +18,21 @@ import tempfile
 from pathlib import Path
 
 import numpy as np
+import pandas as pd
 import torch
 
+from synth.config import SynthConfig
+from synth.data.images import ImageTransformer
+from synth.data.records import RecordTransformer
+from synth.data.tabular import TabularTransformer
 from synth.errors import ArtifactError
+from synth.latent_clusters import LatentClusters
+from synth.models import get_model_kind, network_to_dict
 
 FORMAT = "latentsynth-artifact"
 FORMAT_VERSION = 1
 MODEL_JSON, WEIGHTS, CLUSTERS, HISTORY = "model.json", "weights.pt", "clusters.npz", "history.csv"
+TRANSFORMERS = {"tabular": TabularTransformer, "image": ImageTransformer, "record": RecordTransformer}
 
 
 def write_artifact(
@@ -105,3 +116,66 @@ def _json_default(value):
     if isinstance(value, (Path, tuple, set)):
         return str(value) if isinstance(value, Path) else list(value)
     raise TypeError(f"{type(value).__name__} is not JSON serialisable")
+
+
+def save_synthesizer(syn, path: str | Path, *, overwrite: bool = False) -> Path:
+    """A fitted ``LatentSynthesizer`` as an artifact directory."""
+    from synth import __version__
+    from synth.plots import history_png
+
+    meta = {
+        "latentsynth_version": __version__,
+        "data_kind": syn.data_kind_,
+        "model": syn.config_.model,
+        "config": syn.config_.to_dict(),
+        "network": network_to_dict(syn.network_),
+        "schema": syn.transformer_.to_dict(),
+        "label": {"name": syn.label_name_, "dtype": syn.label_dtype_},
+        "clusters": syn.clusters_.to_dict(),
+        "cleaning": syn.cleaning_report_,
+        "training": syn.train_summary_,
+        "metrics": syn.metrics_,
+    }
+    extra = {HISTORY: pd.DataFrame(syn.history_).to_csv(index=False).encode()}
+    if syn.history_:
+        extra["history.png"] = history_png(syn.history_, title=f"{syn.config_.model} training")
+    weights = {"model": syn.module_.state_dict()}
+    arrays = syn.clusters_.to_arrays()
+    return write_artifact(path, meta=meta, weights=weights, arrays=arrays, extra_files=extra, overwrite=overwrite)
+
+
+def load_synthesizer(cls, path: str | Path):
+    """``cls`` (``LatentSynthesizer``) restored from an artifact directory."""
+    meta, weights, arrays = read_artifact(path)
+    try:
+        config = SynthConfig.from_dict(meta["config"])
+        syn = cls(**config.to_dict())
+        syn.kind_ = get_model_kind(meta["model"])
+        syn.config_, syn.data_kind_ = config, meta["data_kind"]
+        syn.network_ = syn.kind_.network_from_dict(meta["network"])
+        syn.module_ = syn.kind_.build(syn.network_)
+        syn.module_.load_state_dict(weights["model"])
+        syn.module_.eval()
+        syn.transformer_ = TRANSFORMERS[syn.data_kind_].from_dict(meta["schema"])
+        syn.label_name_, syn.label_dtype_ = meta["label"]["name"], meta["label"]["dtype"]
+        syn.clusters_ = LatentClusters.from_saved(meta["clusters"], arrays)
+        syn.cleaning_report_, syn.train_summary_ = meta.get("cleaning", {}), meta.get("training", {})
+        syn.metrics_ = meta.get("metrics", {})
+        syn.history_ = _read_history(Path(path) / HISTORY)
+    except ArtifactError:
+        raise
+    except (KeyError, TypeError, ValueError, RuntimeError, IndexError) as exc:
+        raise ArtifactError(
+            f"{path} is not a usable latentsynth artifact: {type(exc).__name__}: "
+            f"{str(exc).splitlines()[0] if str(exc) else exc!r}"
+        ) from None
+    return syn
+
+
+def _read_history(path: Path) -> list[dict]:
+    if not path.is_file():
+        return []
+    try:
+        return pd.read_csv(path).to_dict("records")
+    except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError):
+        return []

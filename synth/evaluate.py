@@ -38,7 +38,7 @@ class RealData:
 
 def _features(syn, X) -> np.ndarray:
     """Classifier / distance features: model-space rows (scaled, one-hot) or flat pixels in [0, 1]."""
-    return syn._to_model_space(X).reshape(len(X), -1).astype(np.float64)
+    return syn.transform_features(X).reshape(len(X), -1).astype(np.float64)
 
 
 def _cluster_codes(syn, y) -> np.ndarray:

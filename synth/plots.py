@@ -9,7 +9,7 @@ import numpy as np
 from scipy import stats
 
 
-def _figure(*args, **kwargs):
+def new_figure(*args, **kwargs):
     import matplotlib
 
     matplotlib.use("Agg", force=False)
@@ -18,7 +18,7 @@ def _figure(*args, **kwargs):
     return plt, plt.subplots(*args, **kwargs)
 
 
-def _png(plt, fig, *, dpi: int = 110) -> bytes:
+def figure_png(plt, fig, *, dpi: int = 110) -> bytes:
     buf = io.BytesIO()
     fig.savefig(buf, format="png", dpi=dpi, bbox_inches="tight")
     plt.close(fig)
@@ -32,7 +32,7 @@ def history_png(history: list[dict], *, title: str = "training") -> bytes:
     columns = list(dict.fromkeys(k for h in history for k in h))  # every key, in first-seen order
     panels = [k for k in ("beta", "fid") if any(_finite(h.get(k)) for h in history)]
     keys = [k for k in columns if k not in ("epoch", "seconds", "beta", "fid") and not k.startswith("val_")]
-    plt, (fig, axes) = _figure(1, 1 + len(panels), figsize=(6 + 5 * len(panels), 3.6), squeeze=False)
+    plt, (fig, axes) = new_figure(1, 1 + len(panels), figsize=(6 + 5 * len(panels), 3.6), squeeze=False)
     ax = axes[0, 0]
     for k in keys:
         (line,) = ax.plot(epochs, [h.get(k, np.nan) for h in history], label=k)
@@ -52,7 +52,7 @@ def history_png(history: list[dict], *, title: str = "training") -> bytes:
         else:
             ax.plot(*zip(*points), "o-", color="tab:red")
             ax.set(xlabel="epoch", ylabel="FID", title="FID of decoded samples")
-    return _png(plt, fig)
+    return figure_png(plt, fig)
 
 
 def _finite(value) -> bool:
@@ -64,7 +64,7 @@ def kde_png(real, synthetic, columns: list[str]) -> bytes:
     cols = [c for c in columns if np.issubdtype(np.asarray(real[c]).dtype, np.number)][:16]
     n = max(len(cols), 1)
     width = min(n, 4)
-    plt, (fig, axes) = _figure(
+    plt, (fig, axes) = new_figure(
         (n + width - 1) // width, width, figsize=(3.2 * width, 2.6 * ((n + width - 1) // width)), squeeze=False
     )
     for ax, col in zip(axes.ravel(), cols):
@@ -79,7 +79,7 @@ def kde_png(real, synthetic, columns: list[str]) -> bytes:
     for ax in axes.ravel()[len(cols) :]:
         ax.axis("off")
     axes[0, 0].legend(fontsize=7)
-    return _png(plt, fig)
+    return figure_png(plt, fig)
 
 
 def latent_scatter_png(
@@ -93,7 +93,7 @@ def latent_scatter_png(
     center = Z.mean(axis=0)
     _, _, vt = np.linalg.svd(Z - center, full_matrices=False)
     P = vt[:2] if len(vt) >= 2 else np.vstack([vt, np.zeros_like(vt)])
-    plt, (fig, axes) = _figure(1, 1, figsize=(6, 5), squeeze=False)
+    plt, (fig, axes) = new_figure(1, 1, figsize=(6, 5), squeeze=False)
     ax = axes[0, 0]
     cmap = plt.get_cmap("tab10" if len(names) <= 10 else "tab20")
     for k, name in enumerate(names):
@@ -120,16 +120,16 @@ def latent_scatter_png(
         )
     ax.set(xlabel="latent PC 1", ylabel="latent PC 2", title="latent space: clusters and χ² regions")
     ax.legend(fontsize=7, markerscale=2, ncol=2)
-    return _png(plt, fig)
+    return figure_png(plt, fig)
 
 
 def dendrogram_png(linkage: np.ndarray, labels: list[str]) -> bytes:
     from scipy.cluster.hierarchy import dendrogram
 
-    plt, (fig, axes) = _figure(1, 1, figsize=(7, 4), squeeze=False)
+    plt, (fig, axes) = new_figure(1, 1, figsize=(7, 4), squeeze=False)
     dendrogram(linkage, labels=labels, ax=axes[0, 0], color_threshold=0)
     axes[0, 0].set(title="polarized hierarchical clustering", ylabel="split (later splits lower)")
-    return _png(plt, fig)
+    return figure_png(plt, fig)
 
 
 def image_grid_png(images: np.ndarray, *, ncol: int = 10, labels=None, tile: int = 48) -> bytes:
@@ -169,8 +169,8 @@ def image_grid_png(images: np.ndarray, *, ncol: int = 10, labels=None, tile: int
 
 
 def bar_png(values: dict[str, float], *, title: str, ylabel: str) -> bytes:
-    plt, (fig, axes) = _figure(1, 1, figsize=(max(4, 0.6 * len(values)), 3.2), squeeze=False)
+    plt, (fig, axes) = new_figure(1, 1, figsize=(max(4, 0.6 * len(values)), 3.2), squeeze=False)
     axes[0, 0].bar(list(values), list(values.values()), color="tab:blue")
     axes[0, 0].set(title=title, ylabel=ylabel)
     axes[0, 0].tick_params(axis="x", rotation=45, labelsize=7)
-    return _png(plt, fig)
+    return figure_png(plt, fig)

@@ -6,8 +6,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from synth.plots import _figure
-from synth.plots import _png as synth_png
+from synth.plots import figure_png as synth_png
+from synth.plots import new_figure
 
 
 def _png(plt, fig) -> bytes:
@@ -25,7 +25,7 @@ def metric_by_param_png(
     """``metric`` (final value per trial) against ``x``, one colour per ``group`` value. Filled
     markers: trials trained to the end; hollow: stopped early. The line joins the best
     completed trial of each x per group."""
-    plt, (fig, axes) = _figure(1, 1, figsize=(6.4, 4), squeeze=False)
+    plt, (fig, axes) = new_figure(1, 1, figsize=(6.4, 4), squeeze=False)
     ax = axes[0, 0]
     data = frame[frame[metric].notna()] if metric in frame.columns else frame.iloc[:0]
     groups = sorted(data[group].astype(str).unique()) if group and group in data.columns else [None]
@@ -62,7 +62,7 @@ def metric_by_param_png(
 def beta_curves_png(curves: list[tuple[str, list[int], list[float]]]) -> bytes:
     """β(t) of the top trials: (label, epochs, betas) each — the schedule the weights actually
     followed, so a PBT trial shows where it switched schedule."""
-    plt, (fig, axes) = _figure(1, 1, figsize=(6.4, 3.8), squeeze=False)
+    plt, (fig, axes) = new_figure(1, 1, figsize=(6.4, 3.8), squeeze=False)
     ax = axes[0, 0]
     for label, epochs, betas in curves:
         ax.plot(epochs, betas, label=label, lw=1.4)
@@ -79,7 +79,7 @@ def learning_curves_png(
     the best trial drawn thick. A short line is a trial the scheduler stopped."""
     import matplotlib.lines as mlines
 
-    plt, (fig, axes) = _figure(1, len(metrics), figsize=(5.2 * len(metrics), 3.8), squeeze=False)
+    plt, (fig, axes) = new_figure(1, len(metrics), figsize=(5.2 * len(metrics), 3.8), squeeze=False)
     colors = _colors(plt, sorted(set(groups.values())))
     for ax, metric in zip(axes[0], metrics):
         positive = True

@@ -20,12 +20,11 @@ stay in their cluster at its ELBO and doubles it for one whose samples never do.
 
 from __future__ import annotations
 
-import copy
-
 import numpy as np
 import torch
 
 from synth.errors import GenerationError, UnknownClusterError
+from synth.latent_clusters import fit_latent_clusters
 from synth.metrics import cluster_adherence_rate, latent_frechet_distance
 
 BETA_REF = 0.01  # seed 001's β_max
@@ -55,10 +54,8 @@ def snapshot(syn, X_model: np.ndarray, labels: np.ndarray | None, *, seed: int):
     was_training = module.training
     module.eval()
     try:
-        snap = copy.copy(syn)
-        Z = snap._encode_model(X_model)
-        snap.family_.fit_latent_clusters(snap, Z, labels, seed)
-        return snap, Z
+        Z = syn.encode_features(X_model)
+        return syn.with_clusters(fit_latent_clusters(Z, labels, config=syn.config_, seed=seed)), Z
     finally:
         module.train(was_training)
 

@@ -24,7 +24,7 @@ from pathlib import Path
 
 from synth.config import SynthConfig
 from synth.errors import ConfigError
-from synth.schedules import SCHEDULES, KLSchedule
+from synth.training.schedules import SCHEDULES, KLSchedule
 
 KINDS = ("fixed", "choice", "grid", "uniform", "loguniform", "randint")
 # Set elsewhere: --model picks the model, --epochs is the scheduler's budget.

@@ -30,7 +30,7 @@ from synth.data.prepare import prepare_data
 from synth.data.tabular import CleaningOptions
 from synth.models import get_model_kind
 from synth.synthesizer import LatentSynthesizer
-from synth.train import Callback, TrainingLoop, default_callbacks
+from synth.training.loop import Callback, TrainingLoop, default_callbacks
 from tune.data import CampaignData
 from tune.probe import method_metrics, objective, snapshot, val_elbo
 

@@ -49,7 +49,7 @@ def run(args) -> int:
         extractor = InceptionExtractor(args.fid_weights)  # a missing weights file fails now, not after epochs
         callbacks.append(FIDCallback(every=args.fid_every, n=args.fid_n, extractor=extractor))
     if args.sample_every:
-        from synth.sample_grid import SampleGrid
+        from synth.training.sample_grid import SampleGrid
 
         sample_dir = Path(args.sample_dir or f"{out}-samples")
         callbacks.append(SampleGrid(sample_dir, every=args.sample_every, seed=args.seed))
@@ -77,7 +77,7 @@ def run(args) -> int:
         print("FID by epoch: " + ", ".join(f"{e}: {v:.4g}" for e, v in fids) + note)
     ray_run = syn.train_summary_.get("ray_train")
     if ray_run:
-        from synth.runs import upload_directory
+        from synth.training.runs import upload_directory
 
         upload_directory(str(out), f"{ray_run['run_dir']}/artifact")
         print(
@@ -103,7 +103,7 @@ def ray_train_fn_from_args(args):
     if args.run_dir and args.storage_path:
         raise UsageError("give --run-dir (one run's directory) or --storage-path (where new runs go), not both")
     from synth.distributed import check_resources, connect, ray_train_fn
-    from synth.runs import split_run_dir
+    from synth.training.runs import split_run_dir
 
     storage, name = split_run_dir(args.run_dir) if args.run_dir else (args.storage_path, None)
     gpus = 0.0 if args.gpus_per_worker is None else args.gpus_per_worker

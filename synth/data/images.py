@@ -1,4 +1,4 @@
-"""Image arrays N×C×H×W ⇄ model space [0, 1] (SPEC §3).
+"""Image arrays N×C×H×W ⇄ model space [0, 1].
 
 The transform remembers the value range and dtype of the input so generated
 images come back as the user gave them (uint8 stays uint8, digits' 0..16
@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from synth.data.minmax import MinMaxArrays
 from synth.errors import DataError
 
 
@@ -33,8 +34,10 @@ def as_image_batch(X) -> np.ndarray:
     return X
 
 
-class ImageTransformer:
+class ImageTransformer(MinMaxArrays):
     """Scale pixel values to [0, 1] and back; JSON-serialisable."""
+
+    what = "images"
 
     def fit(self, X: np.ndarray, *, value_range: tuple[float, float] | None = None) -> ImageTransformer:
         X = as_image_batch(X)
@@ -45,11 +48,7 @@ class ImageTransformer:
                 value_range = (0.0, 1.0)
             else:
                 value_range = (float(X.min()), float(X.max()))
-        low, high = map(float, value_range)
-        if not high > low:
-            raise DataError(f"images are constant (value range {low}..{high}); nothing to learn")
-        self.low_, self.high_ = low, high
-        self.dtype_ = str(X.dtype)
+        self._set_range(*value_range, X.dtype)
         self.shape_ = tuple(int(s) for s in X.shape[1:])
         return self
 
@@ -57,14 +56,11 @@ class ImageTransformer:
         X = as_image_batch(X)
         if tuple(X.shape[1:]) != self.shape_:
             raise DataError(f"images have shape {tuple(X.shape[1:])}, the model expects {self.shape_}")
-        return ((X.astype(np.float64) - self.low_) / (self.high_ - self.low_)).astype(np.float32)
+        return self._scale(X.astype(np.float64))
 
     def inverse_transform(self, X) -> np.ndarray:
         """Model-space (N, C, H, W) in [0, 1] → original value range and dtype."""
-        X = np.clip(np.asarray(X, dtype=np.float64), 0.0, 1.0) * (self.high_ - self.low_) + self.low_
-        if np.dtype(self.dtype_).kind in "iu":
-            return np.round(X).astype(self.dtype_)
-        return X.astype(self.dtype_)
+        return self._unscale(X)
 
     def to_dict(self) -> dict:
         return {"low": self.low_, "high": self.high_, "dtype": self.dtype_, "shape": list(self.shape_)}

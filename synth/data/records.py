@@ -1,6 +1,7 @@
-"""2-D records (seed 003): N×H×W float arrays ⇄ model space [0, 1].
+"""2-D records: N×H×W float arrays ⇄ model space [0, 1].
 
-Seed 003 preprocesses GC-IMS records by (wavelet compression →) crop → log
+"Synthetic generation of 2D data records based on Autoencoders" (arXiv 2502.13183)
+preprocesses GC-IMS records by (wavelet compression →) crop → log
 → min-max. ``RecordTransformer`` does crop, optional log1p and a global
 min-max learned on the training records, and undoes log and min-max on the
 way out, so generated records come back in original intensity units over the
@@ -11,6 +12,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from synth.data.minmax import MinMaxArrays
 from synth.errors import DataError
 
 
@@ -33,8 +35,10 @@ def as_record_batch(X) -> np.ndarray:
     return X
 
 
-class RecordTransformer:
+class RecordTransformer(MinMaxArrays):
     """crop → log1p (optional) → min-max to [0, 1]; inverse: [0, 1] → original units (cropped window)."""
+
+    what = "records"
 
     def fit(self, X, *, crop: tuple[int, int, int, int] | None = None, log: bool = False) -> RecordTransformer:
         X = as_record_batch(X)
@@ -50,11 +54,7 @@ class RecordTransformer:
             if Xc.min() < 0:
                 raise DataError(f"record_log needs non-negative intensities; the smallest value is {Xc.min():g}")
             Xc = np.log1p(Xc)
-        low, high = float(Xc.min()), float(Xc.max())
-        if not high > low:
-            raise DataError(f"records are constant (value {low:g}); nothing to learn")
-        self.low_, self.high_ = low, high
-        self.dtype_ = str(X.dtype)
+        self._set_range(Xc.min(), Xc.max(), X.dtype)
         self.shape_ = tuple(int(s) for s in Xc.shape[1:])
         return self
 
@@ -80,15 +80,10 @@ class RecordTransformer:
         X = X.astype(np.float64)
         if self.log_:
             X = np.log1p(np.clip(X, 0, None))
-        return ((X - self.low_) / (self.high_ - self.low_)).astype(np.float32)
+        return self._scale(X)
 
     def inverse_transform(self, X) -> np.ndarray:
-        X = np.clip(np.asarray(X, dtype=np.float64), 0.0, 1.0) * (self.high_ - self.low_) + self.low_
-        if self.log_:
-            X = np.expm1(X)
-        if np.dtype(self.dtype_).kind in "iu":
-            return np.round(X).astype(self.dtype_)
-        return X.astype(self.dtype_)
+        return self._unscale(X, log=self.log_)
 
     def to_dict(self) -> dict:
         return {

@@ -22,7 +22,7 @@ import torch
 
 from synth.errors import ConfigError
 from synth.metrics.fid import InceptionExtractor, feature_stats, fid_from_stats
-from synth.train import Callback
+from synth.training.loop import Callback
 
 CHUNK = 256
 

@@ -1,10 +1,11 @@
-"""Latent learners: plain and variational autoencoders, MLP for rows, conv for images.
+"""Plain and variational autoencoders (the kinds ``ae`` and ``vae``): the networks,
+MLP for rows and conv for images, the recipe that trains them, and the kinds.
 
-Seed 001 §4.3.1 sizes are the MLP defaults (encoder 16-8, latent 5, decoder
-8-16, linear output). The conv pair halves H×W with stride-2 convolutions
-until it is at most 4×4 and mirrors that exactly (output padding chosen per
-axis), so any H×W from 8×8 digits to 64×64 flowers round-trips. The modules
-know nothing about optimisers or losses (see ``synth.losses``).
+The conv pair halves H×W with stride-2 convolutions until it is at most 4×4 and
+mirrors that exactly (output padding chosen per axis), so any H×W from 8×8 digits
+to 64×64 flowers round-trips. The modules know nothing about optimisers or losses;
+``AutoencoderRecipe`` takes the steps (reconstruction loss, or the negative ELBO
+with KL weight β(t) for a VAE; see ``synth.training.losses`` and ``schedules``).
 """
 
 from __future__ import annotations
@@ -14,6 +15,11 @@ from dataclasses import dataclass
 
 import torch
 from torch import nn
+
+from synth.models.kind import ModelKind
+from synth.training.loop import TrainConfig
+from synth.training.losses import elbo_loss
+from synth.training.schedules import KLSchedule
 
 
 @dataclass(frozen=True)
@@ -25,7 +31,7 @@ class AutoencoderConfig:
     latent_dim: int = 5
     hidden: tuple[int, ...] = (16, 8)  # MLP encoder widths (decoder mirrors them)
     channels: tuple[int, ...] = (32, 64)  # conv widths, one per stride-2 stage (extra stages reuse the last)
-    output: str = "linear"  # "linear" (seed 001) or "sigmoid"
+    output: str = "linear"  # "linear" (unbounded reconstruction) or "sigmoid" ([0, 1])
 
     @property
     def is_image(self) -> bool:
@@ -121,7 +127,7 @@ class ConvDecoder(nn.Module):
 
 
 class Autoencoder(nn.Module):
-    """encode → (mean, logvar); a VAE's latent is its mean (SPEC §4)."""
+    """encode → (mean, logvar); a VAE's latent is its mean."""
 
     def __init__(self, config: AutoencoderConfig):
         super().__init__()
@@ -149,3 +155,85 @@ class Autoencoder(nn.Module):
         if logvar is not None and noise is not None:
             z = mean + torch.exp(0.5 * logvar) * noise
         return self.decoder(z), mean, logvar
+
+
+class AutoencoderRecipe:
+    """AE: reconstruction loss. VAE: negative ELBO, recon + β(t)·KL, with β(t) from a KL schedule."""
+
+    def __init__(self, kl: KLSchedule, *, variational: bool, betas: tuple[float, float] = (0.9, 0.999)):
+        self.kl, self.variational, self.betas = kl, variational, tuple(betas)
+
+    def modules(self, model: nn.Module) -> dict[str, nn.Module]:
+        return {"autoencoder": model}
+
+    def make_optimizers(self, modules, config: TrainConfig):
+        return {
+            "autoencoder": torch.optim.Adam(
+                modules["autoencoder"].parameters(), lr=config.lr, betas=self.betas, weight_decay=config.weight_decay
+            )
+        }
+
+    def beta(self, epoch: int, total_epochs: int) -> float:
+        return self.kl(epoch, total_epochs) if self.variational else 0.0
+
+    def train_step(self, modules, batch, optimizers, *, epoch, total_epochs, generator):
+        x = batch[0]
+        net, opt = modules["autoencoder"], optimizers["autoencoder"]
+        noise = None
+        if self.variational:
+            latent_dim = _latent_dim(net)
+            noise = torch.randn(len(x), latent_dim, generator=generator).to(x.device)
+        recon, mean, logvar = net(x, noise)
+        loss, parts = elbo_loss(recon, x, mean, logvar, beta=self.beta(epoch, total_epochs))
+        opt.zero_grad(set_to_none=True)
+        loss.backward()
+        opt.step()
+        return {"loss": float(loss.detach()), **parts}
+
+    def eval_step(self, modules, batch, *, epoch, total_epochs):
+        x = batch[0]
+        recon, mean, logvar = modules["autoencoder"](x, None)
+        loss, parts = elbo_loss(recon, x, mean, logvar, beta=self.beta(epoch, total_epochs))
+        return {"loss": float(loss), **parts}
+
+    def epoch_logs(self, epoch, total_epochs):
+        return {"beta": self.beta(epoch, total_epochs)} if self.variational else {}
+
+    @property
+    def settled_epoch(self) -> int:
+        return self.kl.settled_epoch if self.variational else 0
+
+
+def _latent_dim(net: nn.Module) -> int:
+    inner = getattr(net, "module", net)  # DDP keeps the model in .module
+    return inner.config.latent_dim
+
+
+class AutoencoderKind(ModelKind):
+    """``ae`` (reconstruction loss) and ``vae`` (ELBO with a KL schedule)."""
+
+    network_type = AutoencoderConfig
+    module_type = Autoencoder
+
+    def __init__(self, name: str, *, variational: bool):
+        self.name, self.variational = name, variational
+        self.description = (
+            "variational autoencoder (ELBO, KL schedule)" if variational else "autoencoder (reconstruction loss)"
+        )
+
+    def network_config(self, config, input_shape, *, n_classes: int = 0) -> AutoencoderConfig:
+        return AutoencoderConfig(
+            variational=self.variational,
+            input_shape=tuple(input_shape),
+            latent_dim=config.latent_dim,
+            hidden=config.hidden,
+            channels=config.channels,
+            output=config.output,
+        )
+
+    def recipe(self, config, network) -> AutoencoderRecipe:
+        kl = KLSchedule(config.kl_schedule, config.beta_max, config.warmup_epochs, config.kl_cycles)
+        return AutoencoderRecipe(kl, variational=self.variational, betas=config.adam_betas or (0.9, 0.999))
+
+
+KINDS = (AutoencoderKind("ae", variational=False), AutoencoderKind("vae", variational=True))

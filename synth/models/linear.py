@@ -1,4 +1,5 @@
-"""Linear latent learners, the baselines a learned latent space has to beat (issue 9).
+"""Linear latent learners ``identity`` and ``pca``: the baselines a learned latent space has to
+beat (benchmarks/results/benchmark.md compares them with ae and vae).
 
 ``identity``: the scaled feature space itself is the latent (z = x flattened,
 x = z reshaped) — the cluster Gaussians then sit directly on the MinMax-scaled
@@ -19,6 +20,8 @@ from dataclasses import dataclass
 import numpy as np
 import torch
 from torch import nn
+
+from synth.models.kind import ModelKind
 
 
 @dataclass(frozen=True)
@@ -118,3 +121,28 @@ def fit_linear_latent(module: nn.Module, train, val) -> tuple[list[dict], dict]:
         total = float(np.var(X.numpy().reshape(len(X), -1).astype(np.float64), axis=0, ddof=1).sum())
         summary["explained_variance_ratio"] = float(variance.sum() / total) if total > 0 else 1.0
     return [row], summary
+
+
+class LinearKind(ModelKind):
+    """``identity`` and ``pca``: fitted in closed form, no training loop."""
+
+    network_type = LinearLatentConfig
+    closed_form = True
+
+    def __init__(self, name: str, module_type: type[nn.Module], description: str):
+        self.name, self.module_type, self.description = name, module_type, description
+
+    def network_config(self, config, input_shape, *, n_classes: int = 0) -> LinearLatentConfig:
+        n_features = math.prod(input_shape)
+        # identity's latent is the feature space; PCA cannot have more axes than features
+        latent_dim = n_features if self.name == "identity" else min(config.latent_dim, n_features)
+        return LinearLatentConfig(kind=self.name, input_shape=tuple(input_shape), latent_dim=latent_dim)
+
+    def fit_closed_form(self, module: nn.Module, train, val) -> tuple[list[dict], dict]:
+        return fit_linear_latent(module, train, val)
+
+
+KINDS = (
+    LinearKind("identity", IdentityLatent, "baseline: the scaled feature space is the latent (no learning)"),
+    LinearKind("pca", PCALatent, "baseline: linear autoencoder on the latent_dim leading principal axes (closed form)"),
+)

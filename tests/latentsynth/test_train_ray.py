@@ -14,7 +14,7 @@ import pandas as pd
 import pytest
 
 from latentsynth.cli import main
-from synth.runs import RUN_FILE
+from synth.training.runs import RUN_FILE
 
 ROOT = Path(__file__).resolve().parents[2]
 

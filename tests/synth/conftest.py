@@ -36,8 +36,8 @@ class TinyVAE:
 
     @staticmethod
     def recipe():
-        from synth.recipes import AutoencoderRecipe
-        from synth.schedules import KLSchedule
+        from synth.models.autoencoder import AutoencoderRecipe
+        from synth.training.schedules import KLSchedule
 
         return AutoencoderRecipe(KLSchedule("linear", beta_max=0.01, warmup_epochs=3), variational=True)
 

@@ -12,13 +12,12 @@ import pytest
 import torch
 from torch.utils.data import TensorDataset
 
-from synth.checkpoints import STATE_FILE
 from synth.distributed import ray_train_fn
 from synth.errors import ConfigError
-from synth.models.autoencoder import Autoencoder, AutoencoderConfig
-from synth.recipes import AutoencoderRecipe
-from synth.schedules import KLSchedule
-from synth.train import Callback, TrainConfig, fit_local
+from synth.models.autoencoder import Autoencoder, AutoencoderConfig, AutoencoderRecipe
+from synth.training.checkpoints import STATE_FILE
+from synth.training.loop import Callback, TrainConfig, fit_local
+from synth.training.schedules import KLSchedule
 
 
 def _data(n=96, seed=0):

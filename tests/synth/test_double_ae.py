@@ -5,10 +5,10 @@ import numpy as np
 import pytest
 import torch
 
-from synth.double_ae_recipe import DoubleAERecipe
 from synth.errors import ConfigError
 from synth.models.double_ae import (
     DoubleAEConfig,
+    DoubleAERecipe,
     DoubleAutoencoder,
     columns_of,
     matrix_from_columns,
@@ -16,7 +16,7 @@ from synth.models.double_ae import (
     rows_of,
 )
 from synth.synthesizer import LatentSynthesizer
-from synth.train import TrainConfig
+from synth.training.loop import TrainConfig
 
 # Stated bound: after 40 epochs on the peak records (noise σ = 0.02), the per-pixel squared error of
 # encode → decode in model space ([0, 1]) is below 15 % of the records' per-pixel variance, i.e. the

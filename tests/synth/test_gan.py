@@ -8,16 +8,15 @@ import torch
 from torch import nn
 
 from synth.errors import ConfigError
-from synth.gan_recipes import GANRecipe
-from synth.losses import (
+from synth.models.gan import GAN, GANConfig, GANRecipe
+from synth.training.loop import TrainConfig
+from synth.training.losses import (
     discriminator_loss,
     generator_loss,
     gradient_penalty,
     wasserstein_critic_loss,
     wasserstein_generator_loss,
 )
-from synth.models.gan import GAN, GANConfig
-from synth.train import TrainConfig
 
 SIZES = [(8, 8), (28, 28), (32, 32), (64, 64)]
 

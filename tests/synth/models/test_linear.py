@@ -41,8 +41,8 @@ def test_identity_on_images_is_the_pixel_vector():
 def test_pca_with_every_component_reconstructs_exactly(wine_frame):
     syn = LatentSynthesizer(model="pca", latent_dim=13, outlier_z=None).fit(wine_frame, y="cultivar")
     X = syn.transformer_.transform(wine_frame)
-    Z = syn._encode_model(X)
-    recon = syn._decode_model(Z, np.zeros(len(Z), np.int64))
+    Z = syn.encode_features(X)
+    recon = syn.decode_features(Z, np.zeros(len(Z), np.int64))
     assert np.abs(recon - X).max() < 1e-6  # float32 output of a float64 map
     W = syn.module_.components.numpy()
     assert np.allclose(W.T @ W, np.eye(13), atol=1e-12)

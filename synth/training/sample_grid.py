@@ -16,7 +16,7 @@ import numpy as np
 import torch
 
 from synth.errors import ConfigError
-from synth.train import Callback
+from synth.training.loop import Callback
 
 
 class SampleGrid(Callback):

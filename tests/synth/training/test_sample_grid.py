@@ -6,8 +6,8 @@ import torch
 from PIL import Image
 
 from synth.errors import ConfigError
-from synth.sample_grid import SampleGrid
 from synth.synthesizer import LatentSynthesizer
+from synth.training.sample_grid import SampleGrid
 
 
 @pytest.fixture(scope="module")

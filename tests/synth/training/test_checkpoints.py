@@ -4,9 +4,9 @@ import pytest
 import torch
 from torch import nn
 
-from synth.checkpoints import blueprint, fingerprint_differences, load_state, run_fingerprint, save_state
 from synth.errors import ConfigError, TrainingError
-from synth.train import TrainConfig, TrainingLoop
+from synth.training.checkpoints import blueprint, fingerprint_differences, load_state, run_fingerprint, save_state
+from synth.training.loop import TrainConfig, TrainingLoop
 
 
 def _weights(model):

@@ -4,10 +4,9 @@ import torch
 from torch.utils.data import TensorDataset
 
 from synth.errors import ConfigError, TrainingError
-from synth.models.autoencoder import Autoencoder, AutoencoderConfig
-from synth.recipes import AutoencoderRecipe
-from synth.schedules import KLSchedule
-from synth.train import Callback, EarlyStopping, TrainConfig, TrainingLoop, fit_local
+from synth.models.autoencoder import Autoencoder, AutoencoderConfig, AutoencoderRecipe
+from synth.training.loop import Callback, EarlyStopping, TrainConfig, TrainingLoop, fit_local
+from synth.training.schedules import KLSchedule
 
 
 def _data(n=120, seed=0):

@@ -1,8 +1,10 @@
-"""KL weight schedules β(t) for the VAE's ELBO = recon + β(t)·KL (SPEC §4).
+"""KL weight schedules β(t) for the VAE's ELBO = recon + β(t)·KL.
 
-Seed 001 §4.4.1: β rises linearly 0 → 0.01 over the first 100 epochs.
-Cyclical is Fu et al. (2019): repeat a ramp-then-hold cycle ``n_cycles`` times
-so the encoder gets several chances to use the latent before KL bites.
+``linear`` ramps β from 0 to β_max over the warm-up epochs, then holds it (the
+synthetic-data project report's VAE recipe, §4.4.1, ramps to 0.01 over 100 epochs).
+``sigmoid`` is the same ramp as a logistic curve. ``cyclical`` is Fu et al. (2019):
+repeat a ramp-then-hold cycle ``n_cycles`` times so the encoder gets several chances to
+use the latent before KL bites.
 """
 
 from __future__ import annotations

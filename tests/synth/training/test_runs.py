@@ -4,9 +4,9 @@ import json
 
 import pytest
 
-from synth.checkpoints import run_fingerprint
 from synth.errors import ConfigError
-from synth.runs import RUN_FILE, prepare_run_dir, split_run_dir
+from synth.training.checkpoints import run_fingerprint
+from synth.training.runs import RUN_FILE, prepare_run_dir, split_run_dir
 
 
 def test_run_dir_refuses_to_mix_runs(tmp_path, tiny):

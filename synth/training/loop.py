@@ -1,4 +1,4 @@
-"""The one training loop (SPEC §4). Plain torch; Ray Train wraps it unchanged.
+"""The one training loop. Plain torch; Ray Train wraps it unchanged (``synth.distributed.train``).
 
 A *recipe* says how one model kind takes a step (its modules, optimisers,
 losses); the loop owns epochs, data order, validation, callbacks and state.

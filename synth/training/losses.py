@@ -30,7 +30,8 @@ def elbo_loss(recon, x, mean, logvar, *, beta: float) -> tuple[torch.Tensor, dic
     return loss, {"recon": float(rec.detach()), "kl": float(kl.detach())}
 
 
-# --- adversarial objectives (seed 001 §4.3.2–4.3.3). Scores are raw logits / critic values (n,). ---
+# --- adversarial objectives (Goodfellow et al. 2014; Gulrajani et al. 2017).
+# Scores are raw logits / critic values (n,).
 
 
 def discriminator_loss(real_scores: torch.Tensor, fake_scores: torch.Tensor) -> torch.Tensor:

@@ -8,8 +8,8 @@ from __future__ import annotations
 import json
 import os
 
-from synth.checkpoints import fingerprint_differences
 from synth.errors import ConfigError
+from synth.training.checkpoints import fingerprint_differences
 
 RUN_FILE = "latentsynth-run.json"  # fingerprint of the model a run dir belongs to
 DEFAULT_STORAGE = "~/latentsynth-runs"

@@ -3,7 +3,7 @@ import math
 import pytest
 
 from synth.errors import ConfigError
-from synth.schedules import KLSchedule
+from synth.training.schedules import KLSchedule
 
 
 def test_linear_is_seed001_warmup():

@@ -1,23 +1,14 @@
-"""The only Ray code in synth/ (SPEC §2, §4, §6).
+"""Ray Train: ``ray_train_fn(...)`` returns a drop-in for ``synth.training.loop.fit_local``
+that runs the *same* ``TrainingLoop`` in each of N ``TorchTrainer`` workers.
 
-Ray Train section: ``ray_train_fn(...)`` returns a drop-in for
-``synth.train.fit_local`` that runs the *same* ``TrainingLoop`` in each of N
-``TorchTrainer`` workers: every module of the recipe DDP-wrapped
-(``prepare_model``), the training rows sharded by the loop's own
-``DistributedSampler`` (rank, world size, seed; ``set_epoch`` each epoch),
-epoch logs all-reduced, every loss and β(t) reported with
-``ray.train.report`` each epoch and the full loop state checkpointed every K
-epochs. A restarted worker group (``FailureConfig``) or a restarted driver
-(same run dir, ``resume=True``) continues from the latest committed
-checkpoint; the history lives in the checkpoint, so no epoch is lost or
-counted twice. The final state comes back into the caller's model.
-
-Sharded FID section: ``fid_distributed(real, gen, workers=N)`` splits each
-side's images (or a generator's sample budget, in chunks with disjoint seeds)
-into N contiguous shards, streams each through pytorch-fid's Inception in its
-own Ray actor (one GPU each when the cluster has them), gets back only the
-shard's float64 sums n, Σx, Σxxᵀ, and merges them on the driver. All logic
-but the fan-out lives in the Ray-free ``synth.metrics.fid``.
+Every module of the recipe is DDP-wrapped (``prepare_model``), the training rows are
+sharded by the loop's own ``DistributedSampler`` (rank, world size, seed; ``set_epoch``
+each epoch), epoch logs are all-reduced, every loss and β(t) is reported with
+``ray.train.report`` each epoch and the full loop state is checkpointed every K epochs.
+A restarted worker group (``FailureConfig``) or a restarted driver (same run dir,
+``resume=True``) continues from the latest committed checkpoint; the history lives in
+the checkpoint, so no epoch is lost or counted twice. The final state comes back into
+the caller's model.
 """
 
 from __future__ import annotations
@@ -27,7 +18,6 @@ import copy
 import dataclasses
 import os
 import signal
-import socket
 import tempfile
 import threading
 import time
@@ -37,15 +27,11 @@ from collections.abc import Callable
 import ray
 import torch
 
-from synth.checkpoints import blueprint, load_modules, load_state, run_fingerprint, save_state
-from synth.errors import ConfigError, DataError, LatentSynthError, TrainingError
-from synth.metrics.feature_stats import FeatureStats
-from synth.metrics.fid import FIDResult, InceptionExtractor, feature_stats, fid_score
-from synth.metrics.image_sources import ImageSource, as_image_source
-from synth.runs import DEFAULT_STORAGE, absolute, prepare_run_dir
-from synth.train import Callback, TrainConfig, TrainingLoop, auto_threads, default_callbacks
-
-# ============================================================================ Ray Train (issue 5)
+from synth.distributed.connect import check_resources, connect
+from synth.errors import ConfigError, LatentSynthError, TrainingError
+from synth.training.checkpoints import blueprint, load_modules, load_state, run_fingerprint, save_state
+from synth.training.loop import Callback, TrainConfig, TrainingLoop, auto_threads, default_callbacks
+from synth.training.runs import DEFAULT_STORAGE, absolute, prepare_run_dir
 
 # Train V2's controller drains each worker's one-slot report queue once per health check (2 s by
 # default), so reporting every epoch stalled small models at 2 s/epoch here. We poll about ten
@@ -53,72 +39,6 @@ from synth.train import Callback, TrainConfig, TrainingLoop, auto_threads, defau
 # 0.5 s (big ones: no needless controller ↔ worker round trips); set the variable to override.
 POLL_ENV = "RAY_TRAIN_HEALTH_CHECK_INTERVAL_S"
 POLL_MIN_S, POLL_MAX_S, POLLS_PER_EPOCH = 0.02, 0.5, 10
-
-
-def connect(address: str | None = None, *, timeout_s: float = 15.0) -> None:
-    """Join the Ray cluster at ``address`` ("auto", "host:port", "ray://host:port"), or start a
-    local one when None (``ray job submit`` sets RAY_ADDRESS, which ray.init follows). An address
-    that does not answer within ``timeout_s`` is a ConfigError, not a hang."""
-    import ray
-
-    if address and address != "auto":
-        _probe(address, timeout_s)
-    if ray.is_initialized():
-        return
-    outcome: list = []
-
-    def init():
-        try:
-            ray.init(address=address, include_dashboard=False, log_to_driver=False, logging_level="WARNING")
-            outcome.append(None)
-        except Exception as exc:  # handed to the caller's thread below
-            outcome.append(exc)
-
-    if address is None:  # a local start (or RAY_ADDRESS): no deadline, in the main thread
-        init()
-    else:  # ray.init retries for 20–40 s on an address that accepts TCP but is not Ray
-        thread = threading.Thread(target=init, daemon=True, name="latentsynth-ray-init")
-        thread.start()
-        thread.join(timeout_s)
-    where = f"at {address!r}" if address else "locally"
-    if not outcome:
-        raise ConfigError(
-            f"no answer from a Ray cluster {where} within {timeout_s:g} s; check the address "
-            "(head node's GCS port, or ray://host:10001 for Ray Client) and that the port is open"
-        )
-    if outcome[0] is not None:
-        raise ConfigError(f"could not connect to Ray {where}: {str(outcome[0]).strip().splitlines()[0]}") from None
-
-
-def _probe(address: str, timeout_s: float) -> None:
-    """Fail in seconds, not minutes, when nothing listens at the address."""
-    hostport = address.split("://", 1)[-1].rstrip("/")
-    host, _, port = hostport.rpartition(":")
-    if not host or not port.isdigit():
-        raise ConfigError(f"--address must be 'auto', 'host:port' or 'ray://host:port', got {address!r}")
-    try:
-        socket.create_connection((host, int(port)), timeout=timeout_s).close()
-    except OSError as exc:
-        raise ConfigError(
-            f"no Ray cluster reachable at {address!r} ({exc.strerror or exc}); start one with "
-            "`ray start --head` or `ray up ray_cluster.yaml`, or drop --address to run locally"
-        ) from None
-
-
-def check_resources(*, num_workers: int, gpus_per_worker: float = 0, cpus_per_worker: float = 1) -> None:
-    """Refuse a request the cluster cannot place now, instead of waiting forever for it."""
-    import ray
-
-    have = ray.cluster_resources()
-    for name, each in (("GPU", gpus_per_worker), ("CPU", cpus_per_worker)):
-        need = num_workers * each
-        if need > have.get(name, 0) + 1e-9:
-            raise ConfigError(
-                f"{num_workers} worker(s) × {each:g} {name} need {need:g} {name}s but the Ray cluster "
-                f"has {have.get(name, 0):g}; use fewer --workers"
-                + (" or --gpus-per-worker" if name == "GPU" else "")
-                + " (on an autoscaling cluster, raise the node type's min_workers)"
-            )
 
 
 def ray_train_fn(
@@ -186,7 +106,6 @@ def _fit(
     resume,
     address,
 ):
-    import ray
     from ray.train import CheckpointConfig, FailureConfig, RunConfig, ScalingConfig
     from ray.train.torch import TorchTrainer
 
@@ -365,7 +284,6 @@ def _mean_across_workers(device) -> Callable[[dict], dict]:
 
 def _worker_loop(spec: dict) -> None:
     """One Ray Train worker: rebuild the model, run the plain loop with DDP-wrapped modules."""
-    import ray
     import ray.train
     import ray.train.torch
 
@@ -400,127 +318,3 @@ def _worker_loop(spec: dict) -> None:
         loop.stop_training = bool(state["stop_training"])
     starts.append(loop.epoch)
     loop.run()
-
-
-# ============================================================================ sharded FID (issue 6)
-
-
-@ray.remote
-class FeatureWorker:
-    """One shard streamer: builds pytorch-fid's Inception once (from the driver's weights bytes,
-    so worker machines need no copy of the file) and turns shards into FeatureStats."""
-
-    def __init__(self, weights: bytes, sha256: str, device: str, threads: int):
-        import torch
-
-        torch.set_num_threads(max(1, threads))
-        if device != "cpu":
-            device = "cuda" if ray.get_gpu_ids() else "cpu"
-        self.extractor = InceptionExtractor(state_bytes=weights, sha256=sha256, device=device)
-
-    def stats(self, shard: ImageSource, batch_size: int) -> FeatureStats:
-        return feature_stats(shard, extractor=self.extractor, batch_size=batch_size)
-
-    def device(self) -> str:
-        return self.extractor.device
-
-
-class ShardedStats:
-    """``compute(source) -> FeatureStats`` over ``workers`` Ray actors; a context manager that
-    starts the actors (and Ray, if nobody has) on entry and stops them on exit."""
-
-    def __init__(self, *, workers: int, extractor: InceptionExtractor, batch_size: int = 50, device: str | None = None):
-        if workers < 1:
-            raise ConfigError(f"workers must be ≥ 1, got {workers}")
-        self.workers, self.extractor, self.batch_size, self.device = workers, extractor, batch_size, device
-        self.actors: list = []
-        self._started_ray = False
-
-    def __enter__(self) -> ShardedStats:
-        return self
-
-    def _start(self) -> None:
-        """Actors start on the first shard, so fully cached statistics never wait for Ray."""
-        if not ray.is_initialized():
-            ray.init(include_dashboard=False, log_to_driver=False, configure_logging=False)
-            self._started_ray = True
-        resources = ray.cluster_resources()
-        gpus = resources.get("GPU", 0) if self.device != "cpu" else 0
-        if self.device not in (None, "cpu") and not gpus:
-            raise ConfigError(f"device {self.device!r} asked for, but the Ray cluster has no GPUs")
-        # free CPUs, not the total: inside a Serve app the replicas already hold some
-        free = min(resources.get("CPU", 1), ray.available_resources().get("CPU", 0))
-        cpus = max(1, int(free) // self.workers) if not gpus else 1
-        options = {"num_cpus": cpus, "num_gpus": min(1.0, gpus / self.workers) if gpus else 0}
-        weights = ray.put(self.extractor.read_bytes())  # one copy in the object store for all actors
-        device = "cuda" if gpus else "cpu"
-        self.actors = [
-            FeatureWorker.options(**options).remote(weights, self.extractor.sha256, device, cpus)
-            for _ in range(self.workers)
-        ]
-
-    def __exit__(self, *exc) -> None:
-        for actor in self.actors:
-            ray.kill(actor)
-        self.actors = []
-        if self._started_ray:
-            ray.shutdown()
-
-    def __call__(self, source: ImageSource) -> FeatureStats:
-        if not self.actors:
-            self._start()
-        count = min(self.workers, len(source))
-        if count == 0:
-            raise DataError(f"{source.describe()} holds no images")
-        shards = [source.shard(k, count) for k in range(count)] if count > 1 else [source]
-        try:
-            parts = ray.get([actor.stats.remote(shard, self.batch_size) for actor, shard in zip(self.actors, shards)])
-        except ray.exceptions.RayTaskError as exc:
-            if isinstance(exc.cause, LatentSynthError):  # bad input: the user's message, not a worker traceback
-                raise exc.cause from None
-            raise
-        merged = parts[0]
-        for part in parts[1:]:
-            merged = merged.merge(part)
-        return FeatureStats(merged.n, merged.total, merged.outer, merged.extractor, source.fingerprint)
-
-
-def feature_stats_distributed(
-    source, *, workers: int = 2, batch_size: int = 50, weights=None, device: str | None = None
-) -> FeatureStats:
-    """``synth.metrics.fid.feature_stats`` of ``source`` computed on ``workers`` Ray actors."""
-    extractor = InceptionExtractor(weights, device="cpu")  # the driver only hashes and ships the file
-    with ShardedStats(workers=workers, extractor=extractor, batch_size=batch_size, device=device) as compute:
-        return compute(as_image_source(source))
-
-
-def fid_distributed(
-    real,
-    gen,
-    *,
-    workers: int = 2,
-    batch_size: int = 50,
-    device: str | None = None,
-    weights=None,
-    cache_dir=None,
-    n: int | None = None,
-    seed: int = 0,
-    method: str = "random",
-    recursive: bool = False,
-) -> FIDResult:
-    """``synth.metrics.fid.fid_score`` with each side's statistics sharded over ``workers`` Ray
-    actors (started once for both sides). Same arguments, same value up to float64 round-off."""
-    extractor = InceptionExtractor(weights, device="cpu")  # the driver only hashes and ships the file
-    with ShardedStats(workers=workers, extractor=extractor, batch_size=batch_size, device=device) as compute:
-        return fid_score(
-            real,
-            gen,
-            batch_size=batch_size,
-            cache_dir=cache_dir,
-            n=n,
-            seed=seed,
-            method=method,
-            recursive=recursive,
-            extractor=extractor,
-            compute=compute,
-        )

@@ -1,0 +1,74 @@
+"""Joining or starting Ray, and checking that a request fits the cluster before waiting on it."""
+
+from __future__ import annotations
+
+import socket
+import threading
+
+from synth.errors import ConfigError
+
+
+def connect(address: str | None = None, *, timeout_s: float = 15.0) -> None:
+    """Join the Ray cluster at ``address`` ("auto", "host:port", "ray://host:port"), or start a
+    local one when None (``ray job submit`` sets RAY_ADDRESS, which ray.init follows). An address
+    that does not answer within ``timeout_s`` is a ConfigError, not a hang."""
+    import ray
+
+    if address and address != "auto":
+        _probe(address, timeout_s)
+    if ray.is_initialized():
+        return
+    outcome: list = []
+
+    def init():
+        try:
+            ray.init(address=address, include_dashboard=False, log_to_driver=False, logging_level="WARNING")
+            outcome.append(None)
+        except Exception as exc:  # handed to the caller's thread below
+            outcome.append(exc)
+
+    if address is None:  # a local start (or RAY_ADDRESS): no deadline, in the main thread
+        init()
+    else:  # ray.init retries for 20–40 s on an address that accepts TCP but is not Ray
+        thread = threading.Thread(target=init, daemon=True, name="latentsynth-ray-init")
+        thread.start()
+        thread.join(timeout_s)
+    where = f"at {address!r}" if address else "locally"
+    if not outcome:
+        raise ConfigError(
+            f"no answer from a Ray cluster {where} within {timeout_s:g} s; check the address "
+            "(head node's GCS port, or ray://host:10001 for Ray Client) and that the port is open"
+        )
+    if outcome[0] is not None:
+        raise ConfigError(f"could not connect to Ray {where}: {str(outcome[0]).strip().splitlines()[0]}") from None
+
+
+def _probe(address: str, timeout_s: float) -> None:
+    """Fail in seconds, not minutes, when nothing listens at the address."""
+    hostport = address.split("://", 1)[-1].rstrip("/")
+    host, _, port = hostport.rpartition(":")
+    if not host or not port.isdigit():
+        raise ConfigError(f"--address must be 'auto', 'host:port' or 'ray://host:port', got {address!r}")
+    try:
+        socket.create_connection((host, int(port)), timeout=timeout_s).close()
+    except OSError as exc:
+        raise ConfigError(
+            f"no Ray cluster reachable at {address!r} ({exc.strerror or exc}); start one with "
+            "`ray start --head` or `ray up ray_cluster.yaml`, or drop --address to run locally"
+        ) from None
+
+
+def check_resources(*, num_workers: int, gpus_per_worker: float = 0, cpus_per_worker: float = 1) -> None:
+    """Refuse a request the cluster cannot place now, instead of waiting forever for it."""
+    import ray
+
+    have = ray.cluster_resources()
+    for name, each in (("GPU", gpus_per_worker), ("CPU", cpus_per_worker)):
+        need = num_workers * each
+        if need > have.get(name, 0) + 1e-9:
+            raise ConfigError(
+                f"{num_workers} worker(s) × {each:g} {name} need {need:g} {name}s but the Ray cluster "
+                f"has {have.get(name, 0):g}; use fewer --workers"
+                + (" or --gpus-per-worker" if name == "GPU" else "")
+                + " (on an autoscaling cluster, raise the node type's min_workers)"
+            )
