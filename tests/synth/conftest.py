@@ -1,8 +1,20 @@
-"""Fixtures for the synth tests: toy 2-D records, and a tiny VAE with its data and recipe."""
+"""Fixtures for the synth tests: toy 2-D records, a tiny VAE with its data and recipe, and the
+FID fixtures.
+
+FID: no download here: a session fixture writes stand-in Inception weights of the
+right shapes where pytorch-fid looks ($TORCH_HOME/hub/checkpoints/…), so the real code path of
+both pytorch-fid and ours runs. Values computed with them prove exactness and plumbing, never
+image quality. Inception costs ~0.1–1 s per image on these CPUs, so the images are few and tiny
+and the expensive numbers are computed once per session."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
+import numpy as np
 import pytest
+import torch
+import torch.nn.functional as F
 
 
 @pytest.fixture(scope="session")
@@ -45,3 +57,73 @@ class TinyVAE:
 @pytest.fixture(scope="session")
 def tiny():
     return TinyVAE
+
+
+# ---------------------------------------------------------------- FID
+NOTE = "(stand-in Inception weights: proves exactness/plumbing, not image quality)"
+
+
+@pytest.fixture
+def offline_torch_home(fid_torch_home, monkeypatch) -> Path:
+    """TORCH_HOME pointing at the stand-in weights for this test (pytorch-fid's own lookup)."""
+    monkeypatch.setenv("TORCH_HOME", str(fid_torch_home))
+    return fid_torch_home
+
+
+@pytest.fixture(scope="session")
+def inception(fid_weights):
+    """One pytorch-fid InceptionV3 (stand-in weights) for the session; CPU."""
+    from synth.metrics.fid import InceptionExtractor
+
+    return InceptionExtractor(fid_weights, device="cpu")
+
+
+def write_pngs(folder: Path, images: np.ndarray, *, mode: str | None = None) -> Path:
+    from PIL import Image
+
+    folder.mkdir(parents=True, exist_ok=True)
+    for i, image in enumerate(images):
+        Image.fromarray(image, mode=mode).save(folder / f"{i:03d}.png")
+    return folder
+
+
+def two_distributions(n: int, size: int = 16, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
+    """(n, size, size, 3) uint8 each: uniform noise vs darker noise (u^2.5): far apart in features."""
+    rng = np.random.default_rng(seed)
+    real = (rng.random((n, size, size, 3)) * 255).astype(np.uint8)
+    gen = (rng.random((n, size, size, 3)) ** 2.5 * 255).astype(np.uint8)
+    return real, gen
+
+
+@pytest.fixture(scope="session")
+def fid_folders(tmp_path_factory) -> tuple[Path, Path]:
+    """real/ and gen/: 10 PNGs of 16×16 RGB each."""
+    root = tmp_path_factory.mktemp("fid_images")
+    real, gen = two_distributions(10)
+    return write_pngs(root / "real", real), write_pngs(root / "gen", gen)
+
+
+@pytest.fixture(scope="session")
+def folder_stats(fid_folders, inception):
+    """Our streamed FeatureStats of both folders (computed once)."""
+    from synth.metrics.fid import feature_stats
+
+    return tuple(feature_stats(folder, extractor=inception) for folder in fid_folders)
+
+
+class PoolFeatures:
+    """A cheap stand-in extractor for plumbing tests: the same 299×299 bilinear resize as
+    pytorch-fid's Inception, then 4×4 average pooling → 48 features per image."""
+
+    id = "test-pool-48"
+    device = "cpu"
+    official = False
+
+    def __call__(self, batch: torch.Tensor) -> torch.Tensor:
+        x = F.interpolate(batch, size=(299, 299), mode="bilinear", align_corners=False)
+        return F.adaptive_avg_pool2d(x, (4, 4)).flatten(1)
+
+
+@pytest.fixture
+def pool_features() -> PoolFeatures:
+    return PoolFeatures()

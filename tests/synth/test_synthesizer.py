@@ -206,3 +206,29 @@ def test_images_fit_and_sample():
     images, labels = syn.sample(6, cluster=1, random_state=0)
     assert images.shape == (6, 1, 8, 8) and images.dtype == np.float32
     assert images.min() >= 0 and images.max() <= 16 and set(labels) == {1}
+
+
+def test_constructor_arguments_are_kept_until_fit_and_cloneable(iris_frame):
+    from sklearn.base import clone
+
+    syn = LatentSynthesizer(model="vae", latent_dim=3, epochs=2, hidden=[8], random_state=5)
+    params = {"model": "vae", "random_state": 5, "latent_dim": 3, "epochs": 2, "hidden": [8]}
+    assert syn.get_params() == params
+    assert clone(syn).get_params() == params
+    syn.fit(iris_frame, y="species")
+    assert syn.get_params() == params  # fit resolves into config_, never into the arguments
+    assert syn.config_.hidden == (8,) and syn.config_.batch_size is not None
+    assert syn.set_params(epochs=4) is syn and syn.get_params()["epochs"] == 4
+    with pytest.raises(ConfigError, match="bogus"):
+        syn.set_params(bogus=1)
+    with pytest.raises(ConfigError, match="latent_dim"):
+        syn.set_params(latent_dim=0)
+    assert syn.get_params()["epochs"] == 4 and syn.get_params()["latent_dim"] == 3  # a refused call changes nothing
+
+
+def test_predict_and_fit_predict_name_each_rows_cluster(iris_frame):
+    syn = LatentSynthesizer(model="vae", latent_dim=3, epochs=30, random_state=0)
+    names = syn.fit_predict(iris_frame, y="species")
+    assert len(names) == len(iris_frame) and set(names) <= {"setosa", "versicolor", "virginica"}
+    assert (names == iris_frame["species"].to_numpy()).mean() > 0.6
+    np.testing.assert_array_equal(syn.predict(iris_frame), names)
