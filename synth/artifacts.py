@@ -21,6 +21,7 @@ import numpy as np
 import pandas as pd
 import torch
 
+from synth.conditions import Constraint
 from synth.config import SynthConfig
 from synth.data.images import ImageTransformer
 from synth.data.records import RecordTransformer
@@ -132,6 +133,7 @@ def save_synthesizer(syn, path: str | Path, *, overwrite: bool = False) -> Path:
         "schema": syn.transformer_.to_dict(),
         "label": {"name": syn.label_name_, "dtype": syn.label_dtype_},
         "clusters": syn.clusters_.to_dict(),
+        "constraints": [c.to_dict() for c in syn.constraints_],
         "cleaning": syn.cleaning_report_,
         "training": syn.train_summary_,
         "metrics": syn.metrics_,
@@ -159,6 +161,7 @@ def load_synthesizer(cls, path: str | Path):
         syn.transformer_ = TRANSFORMERS[syn.data_kind_].from_dict(meta["schema"])
         syn.label_name_, syn.label_dtype_ = meta["label"]["name"], meta["label"]["dtype"]
         syn.clusters_ = LatentClusters.from_saved(meta["clusters"], arrays)
+        syn.constraints_ = [Constraint.from_dict(c) for c in meta.get("constraints", [])]
         syn.cleaning_report_, syn.train_summary_ = meta.get("cleaning", {}), meta.get("training", {})
         syn.metrics_ = meta.get("metrics", {})
         syn.history_ = _read_history(Path(path) / HISTORY)

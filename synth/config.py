@@ -70,10 +70,12 @@ class SynthConfig:
     outlier_z: float | None = 3.0
     clip: bool = True
     drop_columns: tuple[str, ...] = ()
+    # constraints every generated row satisfies (dicts, see synth.conditions); fixed_combinations learn at fit
+    constraints: tuple[dict, ...] = ()
     random_state: int | None = 0
 
     def __post_init__(self):
-        for name in ("hidden", "channels", "na_tokens", "drop_columns", "record_hidden"):
+        for name in ("hidden", "channels", "na_tokens", "drop_columns", "record_hidden", "constraints"):
             object.__setattr__(self, name, tuple(getattr(self, name)))
         for name in ("adam_betas", "record_crop"):
             if getattr(self, name) is not None:

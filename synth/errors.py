@@ -39,3 +39,17 @@ class GenerationError(LatentSynthError):
 
 class TrainingError(LatentSynthError):
     """Training diverged or was stopped in a state that cannot be used."""
+
+
+class ConditionError(ConfigError):
+    """A condition or constraint that names an unknown column, has the wrong type, or can never
+    be met under the model (a value never seen, a range outside the data). ``field`` names the
+    column (the HTTP layer reports it in its 422 body)."""
+
+    def __init__(self, message: str, *, field: str | None = None):
+        super().__init__(message)
+        self.field = field
+
+
+class ConditionWarning(UserWarning):
+    """Fewer rows than asked satisfied the conditions within the tries or time budget."""

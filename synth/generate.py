@@ -162,7 +162,7 @@ class ClusterDraw:
         return self.accepted / self.drawn if self.drawn else 1.0
 
 
-def _candidates(method, n, rng, *, mean, cov, chol, anchors, radius, options: MethodOptions, round_: int):
+def propose_latents(method, n, rng, *, mean, cov, chol, anchors, radius, options: MethodOptions, round_: int):
     if method == "random":
         return random_latents(mean, chol, n, rng, truncation=options.truncation)
     if method == "ellipsoid_walk":  # later rounds shift the phase so they add new points
@@ -217,7 +217,7 @@ def draw_cluster(
                 f"only {have} of {n} samples passed the gate after {drawn} draws "
                 f"(acceptance rate {passed / max(drawn, 1):.3f}); raise q, turn the gate off, or use another method"
             )
-        z = _candidates(
+        z = propose_latents(
             method,
             size,
             rng,

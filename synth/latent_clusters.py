@@ -21,7 +21,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from cluster import ClusterGaussians, LabelPartition, PolarizedHierarchical, micro_centroids
-from synth.errors import UnknownClusterError
+from synth.errors import DataError, UnknownClusterError
 
 PRIOR_ANCHORS = 64  # fixed prior draws per GAN class that morph/crossover mix
 _GAUSS = "gauss_"
@@ -91,6 +91,16 @@ class LatentClusters:
         if len(out.anchors) != out.n_clusters or gaussians.n_clusters_ != out.n_clusters:
             raise ValueError(f"{out.n_clusters} cluster names but {gaussians.n_clusters_} Gaussians")
         return out
+
+
+def check_label_counts(labels: np.ndarray | None) -> None:
+    """Every label needs ≥ 2 rows: each cluster gets its own Gaussian."""
+    if labels is None:
+        return
+    names, counts = np.unique(labels.astype(str), return_counts=True)
+    small = {str(n): int(c) for n, c in zip(names, counts) if c < 2}
+    if small:
+        raise DataError(f"clusters need at least 2 rows after cleaning; these labels have fewer: {small}")
 
 
 def label_partition(labels) -> LabelPartition:

@@ -28,6 +28,7 @@ class Samples:
     latents: np.ndarray  # (n, d) the latents that were decoded
     provenance: pd.DataFrame  # cluster, method, seed, d2, in_region, accepted, back_projected
     stats: dict  # per cluster: drawn, accepted, acceptance_rate
+    report: dict | None = None  # conditional requests: requested, returned, share_met, drawn, decoded, …
 
 
 @dataclass
@@ -125,15 +126,16 @@ def draw_latents(
         }
     Z, codes, d2 = np.concatenate(latents), np.concatenate(codes), np.concatenate(d2s)
     names = clusters.name_of(codes)
-    threshold = g.chi2_threshold(q)
+    in_region = d2 <= g.chi2_threshold(q) * (1 + 1e-9)
     provenance = pd.DataFrame(
         {
             "cluster": names,
             "method": method,
             "seed": int(seed),
             "d2": d2,
-            "in_region": d2 <= threshold * (1 + 1e-9),
-            "accepted": True,
+            "in_region": in_region,
+            # passes every check: the χ² gate (when off, whether it would), back-projection when asked
+            "accepted": True if accept_reject else in_region,
             "back_projected": back_projection is not None,
         }
     )

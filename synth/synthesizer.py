@@ -20,12 +20,14 @@ import pandas as pd
 import torch
 
 from synth import artifacts
+from synth.conditional import generate_conditional, one_cluster, request_filter
+from synth.conditions import fit_constraints
 from synth.config import SynthConfig
-from synth.data.prepare import PreparedData, prepare_data
+from synth.data.prepare import prepare_data
 from synth.data.tabular import CleaningOptions
 from synth.errors import ConfigError, DataError
 from synth.generate import METHODS, MethodOptions
-from synth.latent_clusters import LatentClusters, label_partition
+from synth.latent_clusters import LatentClusters, check_label_counts, label_partition
 from synth.models import get_model_kind
 from synth.sampling import LatentDraw, Samples, check_seed, draw_latents, fresh_seed
 from synth.training.loop import TrainConfig, fit_local
@@ -98,7 +100,7 @@ class LatentSynthesizer:
             n_features=int(np.prod(data.X.shape[1:])),
             labelled=data.labels is not None,
         )
-        _check_label_counts(data)
+        check_label_counts(data.labels)
         self.kind_, self.data_kind_, self.transformer_ = kind, data.kind, data.transformer
         self.label_name_, self.label_dtype_, self.cleaning_report_ = data.label_name, data.label_dtype, data.report
         n_classes = 0 if data.labels is None else len(label_partition(data.labels).classes_)
@@ -128,6 +130,7 @@ class LatentSynthesizer:
                 self.module_, kind.recipe(cfg, self.network_), train_set, val_set, train_cfg, callbacks=tuple(callbacks)
             )
         self.module_.eval()
+        self.constraints_ = fit_constraints(cfg.constraints, data.frame) if data.kind == "tabular" else []
         self.clusters_ = kind.fit_clusters(
             data.X, data.labels, encode=self.encode_features, network=self.network_, config=cfg, seed=seed
         )
@@ -255,12 +258,58 @@ class LatentSynthesizer:
         self._check_fitted()
         return self.clusters_.code(cluster)
 
-    def generate(self, n: int, *, cluster=None, method: str = "random", random_state: int | None = None, **kwargs):
-        """``n`` samples with provenance (``Samples``). ``cluster=None`` spreads n over clusters by
-        size. ``kwargs``: accept_reject, back_project, q, max_draws and the method's options."""
+    def generate(
+        self,
+        n: int,
+        *,
+        cluster=None,
+        method: str = "random",
+        random_state: int | None = None,
+        conditions: dict | None = None,
+        constraints: list | None = None,
+        max_tries: int | None = None,
+        time_budget_s: float | None = None,
+        steer: bool = True,
+        **kwargs,
+    ) -> Samples:
+        """``n`` samples with provenance; ``cluster=None`` spreads n over clusters by size. ``kwargs``:
+        accept_reject, back_project, q, max_draws and the method's options. ``conditions`` and
+        ``constraints`` (the model's declared ones always apply): every row satisfies them, drawn
+        from the model's conditional distribution within ``max_tries`` / ``time_budget_s``
+        (``synth.conditional``; ``Samples.report`` says what was met)."""
+        self._check_fitted()
+        row_filter = request_filter(self, conditions, constraints)
+        if row_filter and self.data_kind_ != "tabular":  # arrays: a label condition is a cluster
+            cluster, row_filter = one_cluster(row_filter), None
+        if row_filter:
+            return generate_conditional(
+                self,
+                n,
+                row_filter=row_filter,
+                cluster=cluster,
+                method=method,
+                random_state=random_state,
+                max_tries=max_tries,
+                time_budget_s=time_budget_s,
+                steer=steer,
+                **kwargs,
+            )
         drawn = self.draw_latents(n, cluster=cluster, method=method, random_state=random_state, **kwargs)
         data = self.decode_codes(drawn.latents, drawn.codes)
         return Samples(data, drawn.labels, drawn.latents, drawn.provenance, drawn.stats)
+
+    def draw_settings(self, kwargs: dict):
+        """(method options, q, back-projection check or None) of a request's keyword arguments."""
+        method_options = {
+            k: v for k, v in kwargs.items() if k not in ("accept_reject", "back_project", "q", "max_draws")
+        }
+        if kwargs.get("back_project"):
+            self.kind_.require_encoder("back-projection")
+        q = self.config_.q if kwargs.get("q") is None else float(kwargs["q"])
+        if not 0 < q < 1:
+            raise ConfigError(f"q must be in (0, 1), got {q}")
+        back = (lambda z, k: self._back_projection_ok(z, k, q)) if kwargs.get("back_project") else None
+        return MethodOptions(**method_options), q, back
 
     def draw_latents(
         self,
@@ -278,10 +327,7 @@ class LatentSynthesizer:
         """``generate`` without the final decode: the latents (n, d), their cluster names and
         provenance. A server decodes many requests' latents together (serve/packing.py)."""
         self._check_fitted()
-        if back_project:
-            self.kind_.require_encoder("back-projection")
-        options = MethodOptions(**method_options)
-        q = self.config_.q if q is None else float(q)
+        options, q, back = self.draw_settings({**method_options, "back_project": back_project, "q": q})
         return draw_latents(
             self.clusters_,
             n,
@@ -290,7 +336,7 @@ class LatentSynthesizer:
             seed=check_seed(random_state),
             q=q,
             accept_reject=accept_reject,
-            back_projection=(lambda z, k: self._back_projection_ok(z, k, q)) if back_project else None,
+            back_projection=back,
             max_draws=max_draws,
             options=options,
         )
@@ -333,15 +379,6 @@ class LatentSynthesizer:
     def load(cls, path: str | Path) -> LatentSynthesizer:
         """Read an artifact directory back; ArtifactError if it is not a usable one."""
         return artifacts.load_synthesizer(cls, path)
-
-
-def _check_label_counts(data: PreparedData) -> None:
-    if data.labels is None:
-        return
-    names, counts = np.unique(data.labels.astype(str), return_counts=True)
-    small = {str(n): int(c) for n, c in zip(names, counts) if c < 2}
-    if small:
-        raise DataError(f"clusters need at least 2 rows after cleaning; these labels have fewer: {small}")
 
 
 def _feature_schema(transformer, data_kind: str) -> dict:
