@@ -1,15 +1,17 @@
-"""Fréchet Inception Distance that never runs out of memory (SPEC §6).
+"""Fréchet Inception Distance that never runs out of memory.
 
 Exactly pytorch-fid's FID: its InceptionV3 (``pytorch_fid.inception``, the
 2048-d pool3 block, its bilinear resize to 299×299 and scaling to (−1, 1)),
 fed the same float32 batches (see ``image_sources``), with the features'
 mean and covariance taken in float64 — so values match ``python -m
-pytorch_fid`` on the same files to ~1e-7 relative or better. What differs is
-memory: images stream through in batches and only the float64 sums n, Σx, Σxxᵀ
-are kept (``FeatureStats``, ~32 MB at d = 2048), never an N×2048 array; and
-the Fréchet distance takes √(Σ₁Σ₂) by the symmetric eigen route
-(``gaussian_distance.frechet_distance``, ~1 s at 2048 instead of SciPy
-``sqrtm``'s ~12 s).
+pytorch_fid`` on the same files. What differs is memory: images stream
+through in batches and only the float64 sums n, Σx, Σxxᵀ are kept
+(``FeatureStats``, 32 MiB at d = 2048), never an N×2048 array; and the
+Fréchet distance takes tr √(Σ₁Σ₂) from Cholesky factors and a symmetric
+eigenproblem (singular values when a covariance is singular,
+``gaussian_distance.frechet_distance``) instead of SciPy's ``sqrtm``. The
+measured agreement, speed and memory are in docs/benchmarks.md, generated
+from benchmarks/results/fid*.json.
 
 Reference statistics can be cached as ``.npz`` keyed by the data's fingerprint
 and the extractor (the sha256 of the weights file), written atomically, so a
