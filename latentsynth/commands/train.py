@@ -126,7 +126,7 @@ def ray_train_fn_from_args(args):
 
 
 def add_ray_options(p: argparse.ArgumentParser) -> None:
-    g = p.add_argument_group("Ray Train (multi-worker, multi-GPU; see README 'Run on a Ray cluster')")
+    g = p.add_argument_group("Ray Train (multi-worker, multi-GPU; see docs/ray-cluster.md)")
     g.add_argument(
         "--workers",
         type=positive_int,
