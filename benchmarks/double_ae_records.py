@@ -1,4 +1,4 @@
-"""Seed 003's double autoencoder on toy 2-D records: reconstruction error, and the
+"""The double-autoencoder paper's double autoencoder on toy 2-D records: reconstruction error, and the
 augmentation table (classifier accuracy with and without class-wise synthetic records).
 
 Data: ``synth.data.toy_records.peak_records`` — class-dependent peaks plus noise.
@@ -8,7 +8,7 @@ Data: ``synth.data.toy_records.peak_records`` — class-dependent peaks plus noi
     (the bound the tests state: < 0.15);
   * augmentation: a harder small set, 5 classes × 12 records of 24×24, noise σ 0.3
     (real-only accuracy ≈ 0.85, so there is room either way), 5 folds, PCA(22) +
-    random forest as seed 003, 1× synthetic records per class.
+    random forest as the double-autoencoder paper, 1× synthetic records per class.
 
     python benchmarks/double_ae_records.py            # full (minutes)
     python benchmarks/double_ae_records.py --quick    # seconds: validates the script only

@@ -8,7 +8,7 @@ relative difference to pytorch-fid, wall time and images/s; also times the Fréc
 of 2048×2048 covariances (ours vs pytorch-fid's scipy ``sqrtm``). Writes
 benchmarks/results/fid.json and prints a table.
 
-Goals (SPEC §10): |ours − pytorch-fid| / pytorch-fid ≤ 1e-6; peak RSS at 20,000 ≤ 1.2× at 1,000
+Goals: |ours − pytorch-fid| / pytorch-fid ≤ 1e-6; peak RSS at 20,000 ≤ 1.2× at 1,000
 and < 2 GiB; sharded throughput ≥ pytorch-fid's; √ of 2048×2048 ≤ 2 s.
 
 Without pytorch-fid's published weights (no internet) it writes stand-in weights of the right

@@ -75,7 +75,9 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--models", nargs="+", default=["cdcgan", "cwgan-gp"])
     parser.add_argument("--epochs", type=int, default=60)
-    parser.add_argument("--channels", type=int, default=64, help="gan_channels (seed 001 uses 256 for 28×28)")
+    parser.add_argument(
+        "--channels", type=int, default=64, help="gan_channels (the VAE/GAN/FID report uses 256 for 28×28)"
+    )
     parser.add_argument("--critic-steps", type=int, default=None, help="override critic steps (WGAN-GP: 5)")
     parser.add_argument("--n-per-class", type=int, default=200, help="generated images per class for the rate")
     parser.add_argument("--probe-every", type=int, default=5)

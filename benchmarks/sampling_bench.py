@@ -1,6 +1,6 @@
 """Latents per second of every generation method, with and without the χ² gate, on one core.
 
-Goal (SPEC §10): ≥ 1e6 latents/s/core for `random`. Pure numpy (synth.generate), no
+Goal: ≥ 1e6 latents/s/core for `random`. Pure numpy (synth.generate), no
 decoding: this measures the latent generators alone. Writes benchmarks/results/sampling.json.
 
     python benchmarks/sampling_bench.py [--n 200000] [--dims 5 16]

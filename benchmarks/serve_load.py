@@ -1,12 +1,12 @@
 """Load on the Serve app: req/s and p50/p99 latency of POST /v1/models/{name}/generate with
-``@serve.batch`` on and off (SPEC §10: batching ≥ 3× req/s at 100 clients, small n).
+``@serve.batch`` on and off (batching ≥ 3× req/s at 100 clients, small n).
 
 A bounded load generator: ``--clients`` concurrent httpx clients share a fixed budget of
 ``--requests`` requests (each a small-n request with its own seed) against 127.0.0.1. The
 same app is deployed twice, identical but for ``max_batch_size`` (1 = off). Models, unless
 ``--models-dir`` is given, are trained here for a few epochs (only their cost per call
-matters): the Iris MLP VAE (seed 001), the 8×8 digits conv VAE, and a conv VAE on digits
-upscaled to MNIST's 28×28 (seed 001's MNIST shape). Writes benchmarks/results/serve.json.
+matters): the Iris MLP VAE (the VAE/GAN/FID report), the 8×8 digits conv VAE, and a conv VAE on digits
+upscaled to MNIST's 28×28 (the VAE/GAN/FID report's MNIST shape). Writes benchmarks/results/serve.json.
 
     python benchmarks/serve_load.py                                   # full run
     python benchmarks/serve_load.py --requests 200 --clients 20       # a quick check

@@ -1,6 +1,6 @@
 """Seconds per epoch of the plain training loop vs Ray Train with 1 and 2 workers, same data and model.
 
-Goal (SPEC §10): Ray Train with 1 worker ≤ 1.10× the plain loop's time per epoch, on a workload
+Goal: Ray Train with 1 worker ≤ 1.10× the plain loop's time per epoch, on a workload
 big enough that start-up is amortised. Start-up (ray.init excluded: from ``fit`` to the end of
 the first epoch, minus that epoch's compute) is reported separately; the per-epoch figure is the
 steady state from the end of epoch 1 to the end of the last epoch, reports and checkpoints

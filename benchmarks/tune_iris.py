@@ -1,4 +1,4 @@
-"""A real Tune campaign on Iris: which latent size and KL schedule, and why (SPEC §8).
+"""A real Tune campaign on Iris: which latent size and KL schedule, and why.
 
 The grid latent_dim ∈ {2, 3, 5, 8} × kl_schedule ∈ {constant, linear, sigmoid, cyclical}
 (one trial per cell, β_max / warm-up / learning rate sampled per trial), ASHA over

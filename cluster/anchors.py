@@ -1,4 +1,4 @@
-"""Anchors that store no training row: micro-centroids (SPEC §5, generators).
+"""Anchors that store no training row: micro-centroids (generators).
 
 Each anchor is the mean of a disjoint group of at least ``min_size`` encoded
 rows, and the groups cover every row. The groups come from a seeded k-means

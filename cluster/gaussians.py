@@ -1,4 +1,4 @@
-"""Per-cluster Gaussians of the latent space (paper 000, component 3).
+"""Per-cluster Gaussians of the latent space (Feyiz & Ozkazanc 2026, doi 10.1109/access.2026.3692685, component 3).
 
 Each cluster k gets a mean μₖ and a shrunk covariance Σₖ = Lₖ Lₖᵀ (Cholesky
 factor kept), from which follow the Mahalanobis distance D², the Gaussian

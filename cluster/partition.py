@@ -1,4 +1,4 @@
-"""Labelled data → one cluster per label (paper 000, component 2, labelled case).
+"""Labelled data → one cluster per label (Feyiz & Ozkazanc 2026, doi 10.1109/access.2026.3692685, component 2).
 
 ``LabelPartition`` turns arbitrary hashable labels (str, int, bool, float)
 into consecutive int codes 0..K-1 in sorted label order, so the codes feed

@@ -1,6 +1,6 @@
-"""Polarized hierarchical clustering of unlabelled latents (paper 000, component 2).
+"""Polarized hierarchical clustering of unlabelled latents (doi 10.1109/access.2026.3692685, component 2).
 
-Our definition (SPEC §5): start with all of Z as one node. To split a node,
+Our definition (docs/design.md): start with all of Z as one node. To split a node,
 project it on its first principal axis and cut the projection into two
 poles by exact 1-D 2-means. Keep the split only if both poles have at least
 ``min_size`` points and two Gaussians (hard assignment, one full-covariance
@@ -23,6 +23,7 @@ import warnings
 import numpy as np
 
 from ._checks import as_latents, check_float, check_int, check_random_state
+from .formats import format_problem
 from .gaussians import ClusterGaussians
 from .polarized_split import polarized_split, two_means_1d
 
@@ -251,9 +252,10 @@ class PolarizedHierarchical:
     @classmethod
     def from_json(cls, obj: dict) -> PolarizedHierarchical:
         """Restore a model that can ``predict`` and draw its tree from ``to_json`` output."""
-        if not isinstance(obj, dict) or obj.get("format") != _FORMAT:
+        problem = format_problem(obj, _FORMAT, _VERSION)
+        if problem == "format":
             raise ValueError(f"not a PolarizedHierarchical JSON object (expected format {_FORMAT!r}).")
-        if obj.get("version") != _VERSION:
+        if problem == "version":
             raise ValueError(
                 f"PolarizedHierarchical JSON version {obj.get('version')!r} is not "
                 f"supported (this code reads version {_VERSION})."

@@ -1,4 +1,4 @@
-"""One polarized split (SPEC §5): first principal axis, exact 1-D 2-means, BIC test.
+"""One polarized split: first principal axis, exact 1-D 2-means, BIC test.
 
 Math only, arrays in and out; ``PolarizedHierarchical`` (polarized.py) grows
 the tree by calling ``polarized_split`` on its leaves.

@@ -1,4 +1,4 @@
-"""``latentsynth benchmark``: every model kind side by side on the same splits (issue 9).
+"""``latentsynth benchmark``: every model kind side by side on the same splits.
 
 Per seed, ONE stratified hold-out split of each data set is shared by every
 model (the split and the models both take the seed). Each data set × model is

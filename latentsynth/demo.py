@@ -1,4 +1,4 @@
-"""``latentsynth demo``: the whole method on embedded data, no downloads (SPEC §1).
+"""``latentsynth demo``: the whole method on embedded data, no downloads.
 
 Iris (labelled table, VAE, latent 5), digits 8×8 labelled (conv VAE, one
 cluster per digit) and digits unlabelled (polarized hierarchical clustering,

@@ -1,2 +1,2 @@
-"""Ray Serve app (SPEC §7): FastAPI ingress, multiplexed and batched generator, FID deployment.
+"""Ray Serve app: FastAPI ingress, multiplexed and batched generator, FID deployment.
 ``from serve.app import build_app``; the settings are ``serve.settings.ServeArgs``."""

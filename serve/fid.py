@@ -1,4 +1,4 @@
-"""POST /v1/fid: FID of a model's samples against cached reference statistics (SPEC §6, §7).
+"""POST /v1/fid: FID of a model's samples against cached reference statistics.
 
 The reference side is a statistics ``.npz`` kept in the model's directory (written by
 ``latentsynth fid … --cache`` or ``FeatureStats.to_npz``); the generated side is ``n``

@@ -219,11 +219,11 @@ class Ingress:
         self._model_or_404(body.model)
         return self._respond(await self._call(self._fid.fid.remote(body.model_dump())))
 
-    # --- seed 001 compatibility
+    # --- compatibility routes of the VAE/GAN/FID report
     @app.get(
         "/generate/tabular",
         response_model=None,
-        tags=["seed 001"],
+        tags=["legacy"],
         responses={
             **_samples_response(schemas.GenerateResult, "application/json", "text/csv"),
             **_errors(401, 404, 422, 503, 504),
@@ -237,13 +237,13 @@ class Ingress:
         seed: int | None = Query(None, ge=0, le=schemas.SEED_MAX),
         key: str | None = Security(API_KEY),
     ) -> Response:
-        """Seed 001's endpoint: ``samples`` rows of a tabular model, spread over its clusters."""
+        """The VAE/GAN/FID report's endpoint: ``samples`` rows of a tabular model, spread over its clusters."""
         return await self._compat(model, samples, file_format, seed, key, kind="tabular")
 
     @app.get(
         "/generate/image",
         response_model=None,
-        tags=["seed 001"],
+        tags=["legacy"],
         responses={
             **_samples_response(schemas.GenerateResult, "application/json", "image/png"),
             **_errors(401, 404, 422, 503, 504),
@@ -257,7 +257,7 @@ class Ingress:
         seed: int | None = Query(None, ge=0, le=schemas.SEED_MAX),
         key: str | None = Security(API_KEY),
     ) -> Response:
-        """Seed 001's endpoint: ``samples`` images of an image model (png grid or json)."""
+        """The VAE/GAN/FID report's endpoint: ``samples`` images of an image model (png grid or json)."""
         return await self._compat(model, samples, file_format, seed, key, kind="image")
 
     async def _compat(self, model: str, samples: int, file_format: str, seed, key, *, kind: str) -> Response:

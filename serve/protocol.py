@@ -56,7 +56,7 @@ class Failure:
 
 
 def failure_from(exc: LatentSynthError, *, model: str) -> Failure:
-    """The HTTP reading of a library error (SPEC §7: bad cluster/method/n/format → 422 naming it)."""
+    """The HTTP reading of a library error (bad cluster/method/n/format → 422 naming it)."""
     message = str(exc)
     if isinstance(exc, UnknownClusterError):
         return Failure(422, message, "cluster", "unknown_cluster")

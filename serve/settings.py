@@ -1,4 +1,4 @@
-"""The typed arguments of the serving app (SPEC §7).
+"""The typed arguments of the serving app.
 
 ``build_app`` (serve/app.py), ``latentsynth serve`` and ``serve_config.yaml``
 all fill this one pydantic model, so a typo in a YAML key is an error naming

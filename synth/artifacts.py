@@ -21,6 +21,7 @@ import numpy as np
 import pandas as pd
 import torch
 
+from cluster.formats import format_problem
 from synth.conditions import Constraint
 from synth.config import SynthConfig
 from synth.data.images import ImageTransformer
@@ -88,9 +89,10 @@ def read_artifact(path: str | Path) -> tuple[dict, dict, dict[str, np.ndarray]]:
         meta = json.loads((path / MODEL_JSON).read_text())
     except (json.JSONDecodeError, UnicodeDecodeError) as exc:
         raise ArtifactError(f"{path / MODEL_JSON} is corrupt: {exc}") from None
-    if not isinstance(meta, dict) or meta.get("format") != FORMAT:
+    problem = format_problem(meta, FORMAT, FORMAT_VERSION, version_key="format_version")
+    if problem == "format":
         raise ArtifactError(f"{path} holds a model.json that is not a latentsynth artifact")
-    if meta.get("format_version") != FORMAT_VERSION:
+    if problem == "version":
         raise ArtifactError(
             f"{path} has artifact format version {meta.get('format_version')!r}; "
             f"this latentsynth reads version {FORMAT_VERSION}"

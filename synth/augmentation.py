@@ -1,18 +1,18 @@
-"""Seed 003's augmentation experiment: does class-wise synthetic data help a classifier?
+"""The double-autoencoder paper's augmentation experiment: does class-wise synthetic data help a classifier?
 
 k stratified folds of a labelled image or 2-D-record set. In each fold a
 synthesizer is trained on the training part only, and asked for
 ``ratio`` × (class size) synthetic items per class (cluster = class). One
-classifier — PCA (seed 003: 22 components) + random forest — is trained on
+classifier — PCA (the double-autoencoder paper: 22 components) + random forest — is trained on
 
     real                     the training part (the reference)
-    real + synthetic         the training part and its synthetic items (seed 003's augmentation)
+    real + synthetic         the training part and its synthetic items (the double-autoencoder paper's augmentation)
     reconstructed + synthetic  the training part passed through the autoencoder, plus synthetic
-                             (seed 003's third row; only for models with an encoder)
+                             (the double-autoencoder paper's third row; only for models with an encoder)
     synthetic                synthetic items only (TSTR)
 
 and always scored on the fold's held-out real items. Accuracy is reported as
-mean ± sample std (ddof = 1) over the folds, as seed 003's table
+mean ± sample std (ddof = 1) over the folds, as the double-autoencoder paper's table
 (75.60 % ± 3.44 → 84.40 % ± 3.21 on GC-IMS). Features are the model-space
 arrays (cropped, log-scaled, min-max: the synthesizer's own preprocessing).
 """

@@ -45,6 +45,7 @@ from synth.sampling import LatentDraw, Samples, allocate, check_count, check_see
 
 PILOT = 256  # pilot draws per cluster
 STEER_BELOW = 0.05  # steer a cluster whose pilot acceptance rate is below this
+STEER_SEED = 8  # accepted prior draws the first steered proposal is fitted to
 POOL_FACTOR = 3.0  # steered pool's effective size, in rows owed
 DEFENSIVE = 0.2  # α: the prior's share of the steered proposal
 INFLATE = 1.5  # the fitted Gaussian's covariance is widened by this factor
@@ -204,8 +205,11 @@ def sample_conditional(
         )
 
     runs = {k: _ClusterRun(k, np.random.default_rng(np.random.SeedSequence([int(seed), k]))) for k in codes}
-    for run in runs.values():  # 1. pilot
+    for run in runs.values():  # 1. pilot, doubled while no cluster meets the request and budget remains
         check(run, propose(run, PILOT))
+    while not any(r.accepted for r in runs.values()) and not spent():
+        for run in runs.values():
+            check(run, propose(run, min(run.drawn, budget)))
     rates = {k: r.accepted / r.drawn for k, r in runs.items()}
     weights = np.array([g.counts_[k] * rates[k] for k in codes], float)
     if weights.sum() == 0:
@@ -217,53 +221,60 @@ def sample_conditional(
     for k, run in runs.items():
         if owed[k] == 0:
             continue
-        if steer and method == "random" and rates[k] < STEER_BELOW and run.accepted >= 2:
-            _steered(run, owed[k], check=check, spent=spent, mean=g.means_[k], chol=g.cholesky_[k], pilot=PILOT)
-        while run.accepted < owed[k] and not run.steered and not spent():  # 2. plain rejection
+        rare = steer and method == "random" and rates[k] < STEER_BELOW and owed[k] > STEER_SEED
+        while run.accepted < (STEER_SEED if rare else owed[k]) and not spent():  # 2. plain rejection
             rate = max(run.accepted / run.drawn, 1.0 / run.drawn)
-            size = min(budget, math.ceil((owed[k] - run.accepted) / rate * 1.1) + 8, 100_000)
-            check(run, propose(run, size))
+            wanted = (STEER_SEED if rare else owed[k]) - run.accepted
+            check(run, propose(run, min(budget, math.ceil(wanted / rate * 1.1) + 8, 100_000)))
+        if rare and run.accepted < owed[k]:  # 3. steered, from the prior draws accepted so far
+            _steered(run, owed[k], check=check, spent=spent, mean=g.means_[k], chol=g.cholesky_[k], pilot=run.drawn)
     return _assemble(
         syn, runs, owed, row_filter, method=method, seed=seed, q=q, back=back_projection, started=started, n=n
     )
 
 
 def _steered(run: _ClusterRun, owed: int, *, check, spent, mean, chol, pilot: int) -> None:
-    """3. Draw from the defensive mixture fitted to the accepted latents until the weighted
-    pool's effective size reaches POOL_FACTOR × owed (or the budget ends)."""
+    """3. Draw from defensive mixtures α p + (1 − α) gₛ, each gₛ refitted to the latents accepted
+    so far, until the weighted pool's effective size reaches POOL_FACTOR × owed (or the budget
+    ends). Weights p/q̄ use the draw-count mixture q̄ of every stage (the pilot's prior included)."""
     run.steered = True
     d = len(mean)
-    accepted = np.concatenate(run.z)
-    centre = accepted.mean(axis=0)
-    cov = np.cov(accepted, rowvar=False).reshape(d, d) if len(accepted) > 1 else np.zeros((d, d))
-    cov = INFLATE * cov + 1e-3 * (chol @ chol.T)  # never thinner than a sliver of the cluster
-    g_chol = np.linalg.cholesky(cov)
-    batches = [("prior", pilot)]  # (proposal, draws) of every stage, for the mixture weights
+    prior_cov = chol @ chol.T
+    stages = [(pilot, None)]  # (draws, chol of gₛ and its centre, or None for the prior)
     size = max(64, 4 * owed)
-    while _ess(_log_weights(run, batches, mean, chol, centre, g_chol)) < POOL_FACTOR * owed and not spent():
+    while not spent():
+        run.logw = [_log_weights(np.concatenate(run.z), stages, mean, chol)]
+        if _ess(run.logw[0]) >= POOL_FACTOR * owed:
+            return
+        accepted = np.concatenate(run.z)
+        centre = accepted.mean(axis=0)
+        cov = np.cov(accepted, rowvar=False).reshape(d, d) if len(accepted) > 1 else np.zeros((d, d))
+        # widened, and never thinner than a tenth of the cluster: the pool must cover the region
+        g_chol = np.linalg.cholesky(INFLATE * cov + 0.1 * prior_cov)
         from_prior = run.rng.random(size) < DEFENSIVE
         eps = run.rng.standard_normal((size, d))
         check(run, np.where(from_prior[:, None], mean + eps @ chol.T, centre + eps @ g_chol.T))
-        batches.append(("defensive", size))
-    run.logw = [_log_weights(run, batches, mean, chol, centre, g_chol)]
+        stages.append((size, (centre, g_chol)))
+    run.logw = [_log_weights(np.concatenate(run.z), stages, mean, chol)]
 
 
 def _log_gauss(z, mean, chol) -> np.ndarray:
     return -0.5 * mahalanobis_sq(z, mean, chol) - np.log(np.diag(chol)).sum() - 0.5 * len(mean) * math.log(2 * math.pi)
 
 
-def _log_weights(run, batches, mean, chol, centre, g_chol) -> np.ndarray:
-    """log p(z)/q̄(z) of every accepted latent, q̄ = Σ_s (N_s/N) q_s over the stages so far."""
-    z = np.concatenate(run.z)
-    log_p, log_g = _log_gauss(z, mean, chol), _log_gauss(z, centre, g_chol)
-    total = sum(size for _, size in batches)
-    prior_share = sum(size for kind, size in batches if kind == "prior") / total
-    mix_share = 1.0 - prior_share
-    log_q = np.logaddexp(
-        np.log(prior_share + mix_share * DEFENSIVE) + log_p,
-        (np.log(mix_share * (1 - DEFENSIVE)) if mix_share > 0 else -np.inf) + log_g,
-    )
-    return log_p - log_q
+def _log_weights(z: np.ndarray, stages, mean, chol) -> np.ndarray:
+    """log p(z)/q̄(z), q̄ = Σₛ (Nₛ/N) qₛ with qₛ = p (the pilot) or α p + (1 − α) gₛ."""
+    log_p = _log_gauss(z, mean, chol)
+    total = sum(size for size, _ in stages)
+    parts = []
+    for size, g in stages:
+        share = math.log(size / total)
+        if g is None:
+            parts.append(share + log_p)
+        else:
+            log_q = np.logaddexp(math.log(DEFENSIVE) + log_p, math.log(1 - DEFENSIVE) + _log_gauss(z, *g))
+            parts.append(share + log_q)
+    return log_p - np.logaddexp.reduce(np.stack(parts), axis=0)
 
 
 def _ess(logw: np.ndarray) -> float:

@@ -6,8 +6,8 @@ name the same fields. ``None`` means "the default for this kind of data"
 
 The defaults are tuned so the default VAE matches or beats the identity
 baseline (class-wise Gaussians on the scaled features) on iris, wine,
-breast_cancer and digits — see benchmarks/results/benchmark.md (issue 9).
-Seed 001's original recipe is ``hidden=(16, 8), latent_dim=5, beta_max=0.01,
+breast_cancer and digits — see benchmarks/results/benchmark.md.
+The VAE/GAN/FID report's original recipe is ``hidden=(16, 8), latent_dim=5, beta_max=0.01,
 epochs=300, patience=40``: on those tables it loses 0.03–0.15 quality to identity.
 """
 
@@ -26,10 +26,10 @@ class SynthConfig:
     model: str = "vae"
     latent_dim: int | None = None  # rows: min(features, 16); images: 48 labelled, 16 unlabelled
     # networks
-    hidden: tuple[int, ...] = (64, 32)  # MLP encoder widths (seed 001 §4.3.1 had 16-8)
+    hidden: tuple[int, ...] = (64, 32)  # MLP encoder widths (the VAE/GAN/FID report §4.3.1 had 16-8)
     channels: tuple[int, ...] = (32, 64)  # conv widths per stride-2 stage
     output: str = "linear"
-    # VAE objective: β 0 → 1e-4 linearly over 100 epochs (seed 001 §4.4.1 had 0.01, which
+    # VAE objective: β 0 → 1e-4 linearly over 100 epochs (the VAE/GAN/FID report §4.4.1 had 0.01, which
     # blurs: the recon term is a per-row sum over [0, 1] features, so KL outweighs it)
     kl_schedule: str = "linear"
     beta_max: float = 1e-4
@@ -37,34 +37,36 @@ class SynthConfig:
     kl_cycles: int = 4
     # training (None: the model kind's default, then the data kind's)
     epochs: int | None = None  # 1000 for rows, 300 for images; GANs and double AE 60
-    batch_size: int | None = None  # 32 for rows (seed 001), 64 for images; DCGAN 128, WGAN-GP 64
-    lr: float | None = None  # 1e-3 (seed 001 VAE); DCGAN 2e-4, WGAN-GP 1e-4 (seed 001 Table 4.1)
+    batch_size: int | None = None  # 32 for rows (the VAE/GAN/FID report), 64 for images; DCGAN 128, WGAN-GP 64
+    lr: float | None = (
+        None  # 1e-3 (the VAE/GAN/FID report VAE); DCGAN 2e-4, WGAN-GP 1e-4 (the VAE/GAN/FID report, Table 4.1)
+    )
     adam_betas: tuple[float, float] | None = None  # (0.9, 0.999); DCGAN (0.5, 0.999), WGAN-GP (0.5, 0.9)
     weight_decay: float = 0.0
     val_fraction: float | None = None  # 0.1; GANs 0 (they have no validation loss)
     # None: train every epoch. Stopping on a 10 % validation split picked under-trained
-    # models on small tables (quality −0.01 to −0.02 at patience 40 and 100, issue 9)
+    # models on small tables (quality −0.01 to −0.02 at patience 40 and 100)
     patience: int | None = None
-    # GANs (seed 001 §4.3.2–4.5)
+    # GANs (the VAE/GAN/FID report §4.3.2–4.5)
     gan_channels: int | None = None  # channels of the generator's first feature map (256)
     critic_steps: int | None = None  # discriminator/critic steps per generator step (WGAN-GP 5)
     gp_weight: float = 10.0  # gradient-penalty λ (WGAN-GP)
-    # double autoencoder for 2-D records (seed 003 §II.B)
+    # double autoencoder for 2-D records (the double-autoencoder paper (arXiv 2502.13183) §II.B)
     column_dim: int | None = None  # d₁: each column (length H) → d₁ (8)
     row_dim: int | None = None  # d₂: each row of the d₁×W matrix → d₂ (8)
     record_encoder: str = "mlp"  # "mlp" or "transformer" (a small self-attention encoder)
     record_training: str = "two_stage"  # "two_stage" (column AE, then row AE) or "joint"
     record_hidden: tuple[int, ...] = (128, 64)  # MLP widths of the series encoders (decoders mirror)
     record_crop: tuple[int, int, int, int] | None = None  # (row0, row1, col0, col1) window of each record
-    record_log: bool = False  # log1p intensities before min-max (seed 003 preprocessing)
-    # latent clusters (SPEC §5)
+    record_log: bool = False  # log1p intensities before min-max (the double-autoencoder paper preprocessing)
+    # latent clusters
     n_clusters: int | str = "auto"  # unlabelled data only
     min_cluster_size: int = 5
     shrinkage: str = "ledoit_wolf"
     q: float = 0.95  # χ² gate quantile
     anchor_size: int = 5  # rows per micro-centroid
     keep_latents: bool = False  # store encoded rows as anchors (privacy trade-off)
-    # tabular cleaning (seed 001 §4.2)
+    # tabular cleaning (the VAE/GAN/FID report §4.2)
     na_tokens: tuple[str, ...] = ("-999", "N/A", "NA", "pending", "L", "")
     missing: str = "drop"
     outlier_z: float | None = 3.0
@@ -172,7 +174,7 @@ class SynthConfig:
 
 def _table_latent_dim(n_features: int | None) -> int:
     """A table's latent is as wide as its features, up to 16: on small tables every
-    dimension squeezed out costs fidelity (issue 9: PCA to 5 dims loses 6 TSTR points on
+    dimension squeezed out costs fidelity (PCA to 5 dims loses 6 TSTR points on
     breast_cancer), while wide one-hot tables still get a compressed latent."""
     return 5 if n_features is None else max(1, min(int(n_features), 16))
 

@@ -125,7 +125,7 @@ def score_samples(
 
 def _latent_metrics(syn, real: RealData, samples, codes) -> dict:
     """CAR, latent Fréchet and Bhattacharyya distances per cluster (models with an encoder)."""
-    # CAR on what the user receives: decoded, scaled back, re-encoded (SPEC §5)
+    # CAR on what the user receives: decoded, scaled back, re-encoded
     z_back = syn.encode(samples.data)
     car = cluster_adherence_rate(z_back, codes, predict=syn.gaussians_.predict, in_region=syn.gaussians_.in_region)
     per_cluster_car = {str(syn.cluster_names_[int(k)]): v for k, v in car["per_cluster"].items()}

@@ -1,4 +1,4 @@
-"""Latent generators (paper 000, component 4; SPEC §5). numpy only.
+"""Latent generators (Feyiz & Ozkazanc 2026, doi 10.1109/access.2026.3692685, component 4). numpy only.
 
 Each method draws latents for ONE cluster from its Gaussian N(μ, Σ = L Lᵀ)
 or its anchors (micro-centroids or kept latents). ``draw_cluster`` adds the
@@ -26,7 +26,7 @@ class MethodOptions:
     truncation: float | None = None  # random: redraw ε with ‖ε‖ above this radius
     axes: tuple[int, int] = (0, 1)  # ellipsoid_walk: the two principal axes spanning the circle
     step: float = 0.3  # random_walk: σ of the step on the unit sphere
-    morph_mode: str = "pair"  # "pair" (seed 001 interpolation) or "dirichlet"
+    morph_mode: str = "pair"  # "pair" (the VAE/GAN/FID report's interpolation) or "dirichlet"
     n_parents: int = 3  # dirichlet: anchors mixed per sample
     dirichlet_alpha: float = 1.0
     crossover_mode: str = "bernoulli"  # "bernoulli" or "one_point"
@@ -114,7 +114,7 @@ def random_walk(mean, chol, n: int, rng: np.random.Generator, *, radius: float, 
 
 def morph(anchors, n: int, rng: np.random.Generator, *, mode: str = "pair", n_parents: int = 3, alpha: float = 1.0):
     """Intra-cluster convex combinations z = Σ wᵢ aᵢ of same-cluster anchors.
-    ``pair``: two anchors, w = (1 − t, t), t ~ U[0, 1] (seed 001's interpolation);
+    ``pair``: two anchors, w = (1 − t, t), t ~ U[0, 1] (the VAE/GAN/FID report's interpolation);
     ``dirichlet``: ``n_parents`` anchors, w ~ Dirichlet(α)."""
     m = len(anchors)
     k = 2 if mode == "pair" else min(n_parents, m)

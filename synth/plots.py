@@ -60,7 +60,7 @@ def _finite(value) -> bool:
 
 
 def kde_png(real, synthetic, columns: list[str]) -> bytes:
-    """Per-column KDE of real vs synthetic values (seed 001 Fig. 5.3)."""
+    """Per-column KDE of real vs synthetic values (the VAE/GAN/FID report, Fig. 5.3)."""
     cols = [c for c in columns if np.issubdtype(np.asarray(real[c]).dtype, np.number)][:16]
     n = max(len(cols), 1)
     width = min(n, 4)

@@ -1,4 +1,4 @@
-"""Ray Tune campaigns over latent size, KL schedule, β_max, warm-up and learning rate (SPEC §8).
+"""Ray Tune campaigns over latent size, KL schedule, β_max, warm-up and learning rate.
 
 space       the search space (YAML/JSON, keys are SynthConfig fields) and its Ray domains
 data        one seeded hold-out split for the whole campaign

@@ -1,4 +1,4 @@
-"""A Ray Tune campaign (SPEC §8): check it, launch it, resume it.
+"""A Ray Tune campaign: check it, launch it, resume it.
 
 ``prepare`` loads the data, merges the search space, and runs one trial for
 one epoch in this process — every mistake (bad data, a bad option, a metric

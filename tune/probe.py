@@ -3,7 +3,7 @@
 Mid-training the synthesizer has a network but no cluster model yet, so a
 probe refits the cluster model on the current encoder — exactly what ``fit``
 does when training ends — on a shallow copy, then samples, decodes, re-encodes
-and scores (SPEC §5): CAR, and the latent Fréchet distance between held-out
+and scores: CAR, and the latent Fréchet distance between held-out
 rows and generated latents per cluster. Probes never touch the training RNG,
 so a trial's weights are the same whether or not it is probed.
 
@@ -13,7 +13,7 @@ The default objective ("objective", lower is better) is documented here:
     objective = val_elbo · (2 − CAR)
 
 Each trial's own loss uses its own β(t), so comparing raw losses would reward a
-tiny β; the ELBO at one fixed β_ref (default 0.01, seed 001's β_max) is the same
+tiny β; the ELBO at one fixed β_ref (default 0.01, the VAE/GAN/FID report's β_max) is the same
 yardstick for every trial. The factor (2 − CAR) leaves a model whose samples all
 stay in their cluster at its ELBO and doubles it for one whose samples never do.
 """
@@ -27,7 +27,7 @@ from synth.errors import GenerationError, UnknownClusterError
 from synth.latent_clusters import fit_latent_clusters
 from synth.metrics import cluster_adherence_rate, latent_frechet_distance
 
-BETA_REF = 0.01  # seed 001's β_max
+BETA_REF = 0.01  # the VAE/GAN/FID report's β_max
 PROBE_METHOD = "random"
 HIGHER_IS_BETTER = {"car"}
 

@@ -1,4 +1,4 @@
-"""The search space of a campaign (SPEC §8): which ``SynthConfig`` fields vary, and how.
+"""The search space of a campaign: which ``SynthConfig`` fields vary, and how.
 
 A space is a mapping from config field names to specs, written in YAML or JSON:
 
@@ -45,7 +45,7 @@ NOT_MUTABLE = {
     "drop_columns",
 }
 KL_KEYS = ("kl_schedule", "beta_max", "warmup_epochs", "kl_cycles")
-# Seed 001 hand-tuned latent 5 for rows; images start larger.
+# The VAE/GAN/FID report hand-tuned latent 5 for rows; images start larger.
 LATENT_DIMS = {"tabular": [2, 3, 5, 8], "image": [8, 16, 32], "record": [4, 8, 16]}
 # GAN knobs under the names a GAN kind is expected to give its SynthConfig fields; only
 # those that exist in the running build's SynthConfig are searched.

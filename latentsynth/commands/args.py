@@ -109,7 +109,7 @@ def add_model_options(p: argparse.ArgumentParser) -> None:
     g.add_argument("--batch-size", type=positive_int)
     g.add_argument("--lr", type=float)
     g.add_argument("--kl-schedule", choices=["constant", "linear", "sigmoid", "cyclical"])
-    g.add_argument("--beta-max", type=float, help="final KL weight (default 1e-4; seed 001 used 0.01)")
+    g.add_argument("--beta-max", type=float, help="final KL weight (default 1e-4; the VAE/GAN/FID report used 0.01)")
     g.add_argument("--warmup-epochs", type=non_negative_int)
     g.add_argument("--n-clusters", type=n_clusters, help="clusters for unlabelled data: an integer or 'auto'")
     g.add_argument("--seed", type=non_negative_int, default=0, help="random_state for every random step")

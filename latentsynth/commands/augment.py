@@ -64,14 +64,17 @@ def register(sub) -> None:
     from synth.generate import METHODS
 
     p = sub.add_parser(
-        "augment", help="k-fold classifier accuracy with and without class-wise synthetic data (seed 003's table)"
+        "augment",
+        help="k-fold classifier accuracy with and without class-wise synthetic data (double-AE paper)",
     )
     p.add_argument("--data", required=True, help="a labelled image or 2-D record source (see `train --help`)")
     p.add_argument("--label", help="label key of a .npz")
     p.add_argument("--folds", type=positive_int, default=5)
     p.add_argument("--ratio", type=float, default=1.0, help="synthetic items per real item of each class (default 1)")
     p.add_argument("--method", default="random", choices=list(METHODS))
-    p.add_argument("--components", type=positive_int, default=22, help="PCA components (seed 003: 22)")
+    p.add_argument(
+        "--components", type=positive_int, default=22, help="PCA components (the double-autoencoder paper: 22)"
+    )
     p.add_argument("--out", required=True, help="report directory")
     p.add_argument("--force", action="store_true")
     p.add_argument("--quiet", action="store_true", help="no per-fold progress lines")

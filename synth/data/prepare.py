@@ -1,5 +1,5 @@
 """Raw user input → what a model trains on: a float32 array in [0, 1], labels, and
-the reversible transform (SPEC §3). One entry point for tables, images and 2-D records."""
+the reversible transform. One entry point for tables, images and 2-D records."""
 
 from __future__ import annotations
 

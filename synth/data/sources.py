@@ -1,4 +1,4 @@
-"""Where data comes from (SPEC §3): embedded scikit-learn sets and torchvision sets by
+"""Where data comes from: embedded scikit-learn sets and torchvision sets by
 name, a CSV file, an image folder, a ``.npy``/``.npz`` array of images or 2-D records.
 
 ``load_source`` returns a ``RawData`` that the synthesizer's ``fit`` takes.

@@ -1,6 +1,6 @@
-"""Tabular cleaning and the reversible feature transform (seed 001 §4.2, SPEC §3).
+"""Tabular cleaning and the reversible feature transform (the VAE/GAN/FID report §4.2, docs/design.md).
 
-Cleaning: seed 001's missing-value tokens → NaN, NaN rows dropped (or
+Cleaning: the VAE/GAN/FID report's missing-value tokens → NaN, NaN rows dropped (or
 imputed), |z| > 3 outlier rows dropped. Transform: numeric columns MinMax
 scaled to [0, 1], categorical columns one-hot; the inverse gives back a
 DataFrame in original units, column order and dtypes (ints stay ints).
@@ -17,7 +17,7 @@ import pandas as pd
 
 from synth.errors import DataError
 
-# seed 001 §5.5: "-999, pending, or empty cells", §4.2: "N/A, … non-numeric characters (e.g. L)"
+# the VAE/GAN/FID report §5.5: "-999, pending, or empty cells", §4.2: "N/A, … non-numeric characters (e.g. L)"
 DEFAULT_NA_TOKENS = ("-999", "N/A", "NA", "pending", "L", "")
 # In text columns only the unambiguous tokens mean "missing" ("L" may be a size).
 CATEGORICAL_NA_TOKENS = ("N/A", "NA", "")
@@ -97,7 +97,7 @@ def _numeric_view(column: pd.Series) -> pd.Series | None:
 def clean_table(
     df: pd.DataFrame, *, label: str | None = None, options: CleaningOptions = CleaningOptions()
 ) -> tuple[pd.DataFrame, pd.Series | None, CleaningReport]:
-    """Seed 001's cleaning. Returns (features, labels or None, report).
+    """The VAE/GAN/FID report's cleaning. Returns (features, labels or None, report).
 
     Numeric-looking text columns become float columns; the returned frame keeps
     the original column order (label removed). Raises DataError naming the problem.

@@ -5,7 +5,7 @@ they expect (``root/MNIST/raw/…``, ``root/cifar-10-batches-py/…``,
 ``root/flowers-102/…``); ``download=True`` lets torchvision fetch them first.
 Missing files, a failed download or a corrupt set become a DataError that
 says where the files were looked for and what to do. Flowers102 images come
-in many sizes: they are brought to ``image_size`` (default 64, seed 001)
+in many sizes: they are brought to ``image_size`` (default 64, the VAE/GAN/FID report)
 like an image folder's; the other sets keep their size unless asked.
 """
 

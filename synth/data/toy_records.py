@@ -1,5 +1,5 @@
 """A toy labelled 2-D record set for tests, benchmarks and trying the double autoencoder:
-class-dependent Gaussian peaks on an H×W grid plus noise (a stand-in for seed 003's
+class-dependent Gaussian peaks on an H×W grid plus noise (a stand-in for the double-autoencoder paper's
 GC-IMS spectra, which cannot ship with the package)."""
 
 from __future__ import annotations

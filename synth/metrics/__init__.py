@@ -1,4 +1,4 @@
-"""Metrics of synthetic data (SPEC §5–6): pure functions, arrays in, JSON-able numbers out.
+"""Metrics of synthetic data: pure functions, arrays in, JSON-able numbers out.
 
 gaussian_distance  Fréchet and Bhattacharyya distances between fitted Gaussians
 adherence          cluster adherence rate (CAR) of re-encoded samples

@@ -1,4 +1,4 @@
-"""Cluster adherence rate (CAR), paper 000 / SPEC §5.
+"""Cluster adherence rate (CAR), doi 10.1109/access.2026.3692685.
 
 A generated sample adheres to its target cluster k when its decoded-then-
 re-encoded latent is both assigned to k by the cluster model and inside k's

@@ -1,4 +1,4 @@
-"""Streaming feature statistics for FID (SPEC §6): n, Σx, Σxxᵀ in float64.
+"""Streaming feature statistics for FID: n, Σx, Σxxᵀ in float64.
 
 Only these sums are kept, never the features themselves, so memory is O(d²)
 whatever the number of images. Sums of disjoint shards add up to the sums of

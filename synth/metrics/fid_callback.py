@@ -1,4 +1,4 @@
-"""FID over epochs (seed 001's FID-by-epoch plot): a training callback for image models.
+"""FID over epochs (the VAE/GAN/FID report's FID-by-epoch plot): a training callback for image models.
 
 Every ``every`` epochs it decodes ``n`` images from the model in training and
 logs their FID against ``n`` of the training images as ``fid`` in that epoch's

@@ -1,4 +1,4 @@
-"""Column-wise fidelity of synthetic tables: KS, total variation, correlations (SPEC §5).
+"""Column-wise fidelity of synthetic tables: KS, total variation, correlations.
 
 Numeric columns are compared by the two-sample Kolmogorov–Smirnov statistic
 (the largest gap between the two empirical CDFs, in [0, 1]); categorical,

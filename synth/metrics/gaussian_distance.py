@@ -1,4 +1,4 @@
-"""Distances between two Gaussians fitted to sample sets (paper 000 metrics, SPEC §5–6).
+"""Distances between two Gaussians fitted to sample sets (the method's paper, doi 10.1109/access.2026.3692685).
 
 The Fréchet distance here is pytorch-fid's definition
 

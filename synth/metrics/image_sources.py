@@ -1,4 +1,4 @@
-"""Where FID's images come from, one batch at a time (SPEC §6).
+"""Where FID's images come from, one batch at a time.
 
 Every source yields float32 batches (B, 3, H, W) in [0, 1], exactly what
 pytorch-fid hands its InceptionV3: files are opened with PIL, converted with

@@ -1,4 +1,4 @@
-"""Distance to closest record (DCR), a memorisation check for synthetic data (SPEC §5).
+"""Distance to closest record (DCR), a memorisation check for synthetic data.
 
 For each synthetic row, the Euclidean distance to its nearest training row.
 Distances are only comparable on a common scale, so the caller passes

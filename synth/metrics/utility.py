@@ -1,4 +1,4 @@
-"""Machine-learning utility of synthetic data: TRTR, TSTR and augmentation lift (SPEC §5).
+"""Machine-learning utility of synthetic data: TRTR, TSTR and augmentation lift.
 
 One simple classifier is trained three times and always scored on the same
 held-out real test set:

@@ -211,7 +211,7 @@ def test_unseeded_requests_report_their_seed(http, local):
     assert again["rows"] == body["rows"]
 
 
-# ---------------------------------------------------------------- seed 001 compatibility
+# ---------------------------------------------------------------- the VAE/GAN/FID report compatibility
 
 
 def test_seed_001_endpoints(http, local):
@@ -225,7 +225,9 @@ def test_seed_001_endpoints(http, local):
     assert png.content == _expected(local["digits"], "digits", "png", n=4, seed=1).body
     image_json = http.get("/generate/image", params={"model": "digits", "samples": 2, "file_format": "json"})
     assert image_json.status_code == 200 and image_json.json()["shape"] == [2, 1, 8, 8]
-    assert http.get("/generate/tabular", params={"model": "iris"}).text.count("\n") == 101  # seed 001 default 100
+    assert (
+        http.get("/generate/tabular", params={"model": "iris"}).text.count("\n") == 101
+    )  # the VAE/GAN/FID report default 100
     assert _loc(http.get("/generate/image", params={"model": "iris"})) == [("query", "model")]
     assert _loc(http.get("/generate/tabular", params={"model": "iris", "samples": MAX_N + 1})) == [("query", "samples")]
     assert _loc(http.get("/generate/tabular", params={"model": "iris", "file_format": "png"})) == [

@@ -1,4 +1,4 @@
-"""Seed 003's augmentation table on synthetic 2-D records (class-dependent peaks + noise)."""
+"""The double-autoencoder paper's augmentation table on synthetic 2-D records (class-dependent peaks + noise)."""
 
 import numpy as np
 import pytest

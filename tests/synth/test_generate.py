@@ -1,4 +1,4 @@
-"""Closed-form checks of the latent generators (SPEC §5)."""
+"""Closed-form checks of the latent generators."""
 
 import numpy as np
 import pytest

@@ -17,7 +17,7 @@ from synth.synthesizer import LatentSynthesizer
 
 def test_fit_learns_one_gaussian_per_label(iris_synth):
     assert iris_synth.cluster_names_ == ["setosa", "versicolor", "virginica"]
-    assert sum(iris_synth.cluster_sizes_) == 149  # one |z| > 3 row dropped (seed 001 cleaning)
+    assert sum(iris_synth.cluster_sizes_) == 149  # one |z| > 3 row dropped (the VAE/GAN/FID report cleaning)
     assert iris_synth.gaussians_.means_.shape == (3, 5)
     assert iris_synth.history_[-1]["loss"] < iris_synth.history_[0]["loss"]
 

@@ -1,4 +1,4 @@
-"""Ray Train wrapper (SPEC §4): same weights as the plain loop at one worker, DDP with two
+"""Ray Train wrapper: same weights as the plain loop at one worker, DDP with two
 workers for a VAE, the conditional WGAN-GP and the double autoencoder, a killed worker resumed
 from its checkpoint with every epoch in the history exactly once, and run directories that
 refuse another model's checkpoints."""
@@ -167,7 +167,7 @@ def test_two_workers_train_a_conditional_wgan_gp(ray_session, tmp_path, digits_0
 
 @pytest.mark.ray
 def test_two_workers_train_the_double_autoencoder_in_two_stages(ray_session, tmp_path, records):
-    """Seed 003's double AE: stage 1 trains only the column autoencoder, so the row autoencoder's
+    """The double-autoencoder paper's double AE: stage 1 trains only the column autoencoder, so the row autoencoder's
     parameters get no gradient on that stage — DDP must not hang or refuse."""
     from synth.synthesizer import LatentSynthesizer
 

@@ -1,4 +1,4 @@
-"""Seed 003's double autoencoder: shapes, the column/row reshapes, which module each
+"""The double-autoencoder paper's double autoencoder: shapes, the column/row reshapes, which module each
 training stage moves, and reconstruction on synthetic 2-D records below a stated bound."""
 
 import numpy as np
@@ -87,7 +87,7 @@ def test_reconstruction_below_the_stated_bound(records, training):
     recon = syn.transformer_.transform(syn.decode(syn.encode(X)))
     mse, variance = float(np.mean((recon - model_space) ** 2)), float(model_space.var())
     assert mse < VARIANCE_SHARE_BOUND * variance, f"{training}: mse {mse:.5f}, pixel variance {variance:.5f}"
-    # class-wise Gaussian resampling (seed 003 §II.C): synthetic records re-encode into their class
+    # class-wise Gaussian resampling (the double-autoencoder paper §II.C): synthetic records re-encode into their class
     out = syn.generate(60, random_state=0)
     codes = np.array([syn.cluster_code(c) for c in out.labels])
     assert np.mean(syn.gaussians_.predict(syn.encode(out.data)) == codes) >= 0.9

@@ -39,7 +39,7 @@ def test_generator_and_discriminator_shapes(hw, channels, n_classes, activation)
 
 @pytest.mark.parametrize("hw, start", [((28, 28), (7, 7)), ((64, 64), (8, 8)), ((8, 8), (4, 4)), ((32, 32), (8, 8))])
 def test_seed001_start_maps(hw, start):
-    """seed 001: MNIST starts at 7×7×256, Flowers at 8×8×256."""
+    """the VAE/GAN/FID report: MNIST starts at 7×7×256, Flowers at 8×8×256."""
     assert GAN(GANConfig(input_shape=(1, *hw))).generator.start == (256, *start)
 
 

@@ -1,4 +1,4 @@
-"""identity and pca latents (issue 9): exact round trips, the closed-form PCA error, every
+"""identity and pca latents: exact round trips, the closed-form PCA error, every
 generation method, artifacts — the same contracts as the autoencoders."""
 
 import numpy as np
