@@ -9,9 +9,14 @@ from latentsynth.commands.args import UsageError, non_negative_int, positive_int
 
 
 def run(args) -> int:
+    from latentsynth.commands.generate_chunked import run_chunked, wants_chunks
     from latentsynth.workflows import write_samples
     from synth.synthesizer import LatentSynthesizer
 
+    if wants_chunks(args):
+        options = {"cluster": args.cluster, "method": args.method, "accept_reject": args.accept_reject}
+        options |= {"back_project": args.back_project, "q": args.q}
+        return run_chunked(args, options)
     syn = LatentSynthesizer.load(args.artifact)
     fmt = args.format or ("csv" if syn.data_kind_ == "tabular" else "png")
     samples = syn.generate(
@@ -36,6 +41,7 @@ def run(args) -> int:
 
 
 def register(sub) -> None:
+    from latentsynth.commands.generate_chunked import register_options
     from synth.generate import METHODS
 
     p = sub.add_parser("generate", help="sample from a saved model")
@@ -53,9 +59,10 @@ def register(sub) -> None:
     p.add_argument("--q", type=float, help="χ² quantile of the gate (default: the model's, 0.95)")
     p.add_argument(
         "--format",
-        choices=["csv", "json", "png", "npz"],
-        help="csv/json for tables (default csv), png/npz for images (default png)",
+        choices=["csv", "json", "parquet", "png", "npz"],
+        help="csv/json for tables (default csv; parquet is chunked, see below), png/npz for images (default png)",
     )
-    p.add_argument("--out", help="output file (tables default to stdout)")
+    p.add_argument("--out", help="output file (tables default to stdout); a directory for chunked output")
     p.add_argument("--force", action="store_true", help="replace an existing output file")
+    register_options(p)
     p.set_defaults(func=run)
