@@ -14,6 +14,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from synth.data.parquet import is_parquet_source, read_parquet_source
 from synth.errors import DataError
 
 EMBEDDED = ("iris", "wine", "breast_cancer", "digits")
@@ -138,6 +139,8 @@ def load_source(
         return RawData(source.lower(), "image", X, labels=y)
     if path.suffix.lower() in (".npy", ".npz"):
         return _array_source(path, label=label, kind=kind, image_size=image_size)
+    if is_parquet_source(source):
+        return _with_label(read_parquet_source(source), label, source, path.stem or "parquet")
     if path.is_dir():
         from synth.data.image_folder import load_image_folder
 
@@ -154,7 +157,10 @@ def load_source(
             f"unknown data set {source!r}: not a file or folder, and not one of "
             f"{list(EMBEDDED) + list(TORCHVISION_SETS)}"
         )
-    frame = read_csv(path)
+    return _with_label(read_csv(path), label, source, path.stem)
+
+
+def _with_label(frame: pd.DataFrame, label: str | None, source: str, name: str) -> RawData:
     if label is not None and label not in frame.columns:
         raise DataError(f"label column {label!r} not found in {source}; the columns are {list(frame.columns)}")
-    return RawData(path.stem, "tabular", frame, label_column=label)
+    return RawData(name, "tabular", frame, label_column=label)
