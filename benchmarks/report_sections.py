@@ -334,7 +334,10 @@ def render_serve(data: dict) -> list[str]:
 
 def _scale_command(d: dict) -> str:
     rows = sorted({r["rows"] for r in d["runs"]})
+    systems = list(dict.fromkeys(r["system"] for r in d["runs"]))
+    every = d["sdv"] and set(systems) == {"latentsynth", "gaussian_copula", "tvae"}
     pairs = [("rows", rows), ("columns", None if d["columns"] in ("auto", "compat") else d["columns"])]
+    pairs += [("systems", None if every or not d["sdv"] else systems)]
     return command(
         "python benchmarks/tabular_scale.py", pairs + [("seed", d["seed"] or None), ("no-sdv", not d["sdv"])]
     )

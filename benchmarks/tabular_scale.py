@@ -263,6 +263,7 @@ def main(argv=None) -> None:
     parser.add_argument("--columns", choices=("auto", "native", "compat"), default="auto")
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--no-sdv", action="store_true", help="skip SDV even when it is installed")
+    parser.add_argument("--systems", nargs="+", default=["latentsynth", *SDV_SYSTEMS], help="systems to run")
     parser.add_argument("--timeout", type=float, default=1_800, help="seconds per system × size")
     parser.add_argument("--out", type=Path, default=RESULTS)
     parser.add_argument("--worker", help=argparse.SUPPRESS)
@@ -281,7 +282,7 @@ def main(argv=None) -> None:
         systems = ["latentsynth"] + (
             [s for s in SDV_SYSTEMS if s != "tvae" or rows <= TVAE_MAX_ROWS] if version else []
         )
-        for system in systems:
+        for system in [s for s in systems if s in args.systems]:
             runs.append(run_one(system, rows, columns, args.seed, args.timeout))
             print(f"  {system} {rows}: {_fmt(runs[-1].get('total_seconds'), 1)} s", flush=True)
             args.out.with_suffix(".partial.json").write_text(json.dumps(runs, indent=2, default=str))
