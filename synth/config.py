@@ -14,9 +14,14 @@ epochs=300, patience=40``: on those tables it loses 0.03–0.15 quality to ident
 from __future__ import annotations
 
 import dataclasses
+import math
 from dataclasses import dataclass, fields
+from typing import TYPE_CHECKING
 
 from synth.errors import ConfigError
+
+if TYPE_CHECKING:
+    from synth.training.budget import Schedule
 
 DATA_KINDS = ("tabular", "image", "record")
 
@@ -29,23 +34,25 @@ class SynthConfig:
     hidden: tuple[int, ...] = (64, 32)  # MLP encoder widths (the VAE/GAN/FID report §4.3.1 had 16-8)
     channels: tuple[int, ...] = (32, 64)  # conv widths per stride-2 stage
     output: str = "linear"
-    # VAE objective: β 0 → 1e-4 linearly over 100 epochs (the VAE/GAN/FID report §4.4.1 had 0.01, which
+    # VAE objective: β 0 → 1e-4 linearly over the warm-up (the VAE/GAN/FID report §4.4.1 had 0.01, which
     # blurs: the recon term is a per-row sum over [0, 1] features, so KL outweighs it)
     kl_schedule: str = "linear"
     beta_max: float = 1e-4
-    warmup_epochs: int = 100
+    warmup_epochs: int | None = None  # tables: a tenth of the planned epochs (100 of 1000); else 100
     kl_cycles: int = 4
-    # training (None: the model kind's default, then the data kind's)
-    epochs: int | None = None  # 1000 for rows, 300 for images; GANs and double AE 60
-    batch_size: int | None = None  # 32 for rows (the VAE/GAN/FID report), 64 for images; DCGAN 128, WGAN-GP 64
+    # training (None: the model kind's default, then the data kind's). Tables: from the row count
+    # (synth.training.budget: batch 32 and 1000 epochs up to 2,048 training rows, then a step budget)
+    epochs: int | None = None  # 300 for images; GANs and double AE 60
+    batch_size: int | None = None  # 32 for small tables (the VAE/GAN/FID report), 64 for images; DCGAN 128
     lr: float | None = (
         None  # 1e-3 (the VAE/GAN/FID report VAE); DCGAN 2e-4, WGAN-GP 1e-4 (the VAE/GAN/FID report, Table 4.1)
     )
     adam_betas: tuple[float, float] | None = None  # (0.9, 0.999); DCGAN (0.5, 0.999), WGAN-GP (0.5, 0.9)
     weight_decay: float = 0.0
     val_fraction: float | None = None  # 0.1; GANs 0 (they have no validation loss)
-    # None: train every epoch. Stopping on a 10 % validation split picked under-trained
-    # models on small tables (quality −0.01 to −0.02 at patience 40 and 100)
+    # None: tables cut short by the step budget stop early, others train every epoch (stopping on a 10 %
+    # split picked under-trained models on small tables: quality −0.01 to −0.02 at patience 40 and 100);
+    # 0: never stop early
     patience: int | None = None
     # GANs (the VAE/GAN/FID report §4.3.2–4.5)
     gan_channels: int | None = None  # channels of the generator's first feature map (256)
@@ -105,10 +112,14 @@ class SynthConfig:
             raise ConfigError(f"adam_betas must be two numbers in [0, 1), got {self.adam_betas!r}")
         if self.val_fraction is not None and not 0 <= self.val_fraction < 1:
             raise ConfigError(f"val_fraction must be in [0, 1), got {self.val_fraction!r}")
-        for name in ("gan_channels", "critic_steps", "column_dim", "row_dim"):
+        for name in ("epochs", "batch_size", "gan_channels", "critic_steps", "column_dim", "row_dim"):
             value = getattr(self, name)
             if value is not None and not (isinstance(value, int) and value >= 1):
                 raise ConfigError(f"{name} must be a positive integer, got {value!r}")
+        for name in ("patience", "warmup_epochs"):
+            value = getattr(self, name)
+            if value is not None and not (isinstance(value, int) and value >= 0):
+                raise ConfigError(f"{name} must be an integer ≥ 0, got {value!r}")
         if not self.gp_weight >= 0:
             raise ConfigError(f"gp_weight must be ≥ 0, got {self.gp_weight!r}")
         if self.record_encoder not in ("mlp", "transformer"):
@@ -143,25 +154,59 @@ class SynthConfig:
         defaults: dict | None = None,
         n_features: int | None = None,
         labelled: bool = True,
+        n_rows: int | None = None,
     ) -> SynthConfig:
         """Fill the unset fields: first from the model kind's ``defaults`` (DCGAN's lr, a
         double AE's latent size), then from the data kind's; record the seed actually used.
         ``n_features``: the model-space width of a table (one-hot columns counted), which sets
         its latent size; ``labelled``: whether clusters come from labels (images then get a
-        wider latent)."""
-        filled = {k: v for k, v in (defaults or {}).items() if getattr(self, k) is None}
-        cfg = dataclasses.replace(self, **filled)
+        wider latent); ``n_rows``: a table's rows, which set its schedule (``schedule``)."""
+        cfg = self.with_defaults(defaults)
         image = data_kind in ("image", "record")
         latent = _image_latent_dim(labelled) if image else _table_latent_dim(n_features)
-        return dataclasses.replace(
+        val_fraction = cfg.val_fraction if cfg.val_fraction is not None else 0.1
+        cfg = dataclasses.replace(
             cfg,
             latent_dim=cfg.latent_dim or latent,
-            epochs=cfg.epochs or (300 if image else 1000),
-            batch_size=cfg.batch_size or (64 if image else 32),
             lr=cfg.lr if cfg.lr is not None else 1e-3,
             adam_betas=cfg.adam_betas or (0.9, 0.999),
-            val_fraction=cfg.val_fraction if cfg.val_fraction is not None else 0.1,
+            val_fraction=val_fraction,
             random_state=seed,
+        )
+        if image:
+            return dataclasses.replace(
+                cfg,
+                epochs=cfg.epochs or 300,
+                batch_size=cfg.batch_size or 64,
+                warmup_epochs=100 if cfg.warmup_epochs is None else cfg.warmup_epochs,
+            )
+        plan = cfg.schedule(n_rows)
+        return dataclasses.replace(
+            cfg,
+            epochs=plan.epochs,
+            batch_size=plan.batch_size,
+            warmup_epochs=plan.warmup_epochs,
+            patience=plan.patience,
+        )
+
+    def with_defaults(self, defaults: dict | None) -> SynthConfig:
+        """The model kind's ``defaults`` filled in where this config leaves a field unset."""
+        return dataclasses.replace(self, **{k: v for k, v in (defaults or {}).items() if getattr(self, k) is None})
+
+    def schedule(self, n_rows: int | None) -> Schedule:
+        """A table's training schedule for ``n_rows`` rows (``synth.training.budget``); the rows the
+        validation split takes are not trained on. Unknown rows: the small-table schedule."""
+        from synth.training.budget import table_schedule  # keeps this module free of torch
+
+        val_fraction = self.val_fraction if self.val_fraction is not None else 0.1
+        rows = 1 if n_rows is None else n_rows - math.floor(n_rows * val_fraction)
+        return table_schedule(
+            rows,
+            batch_size=self.batch_size,
+            epochs=self.epochs,
+            warmup_epochs=self.warmup_epochs,
+            patience=None if self.patience in (None, 0) else self.patience,
+            patience_set=self.patience is not None,
         )
 
     def to_dict(self) -> dict:

@@ -30,7 +30,8 @@ from synth.generate import METHODS, MethodOptions
 from synth.latent_clusters import LatentClusters, check_label_counts, label_partition
 from synth.models import get_model_kind
 from synth.sampling import LatentDraw, Samples, check_seed, draw_latents, fresh_seed
-from synth.training.loop import TrainConfig, fit_local
+from synth.training.budget import loop_config
+from synth.training.loop import fit_local
 
 DECODE_CHUNK = 256  # fixed decode batch: output bits never depend on how many rows go together
 
@@ -99,6 +100,7 @@ class LatentSynthesizer:
             defaults=kind.defaults(cfg),
             n_features=int(np.prod(data.X.shape[1:])),
             labelled=data.labels is not None,
+            n_rows=len(data.X) if data.kind == "tabular" else None,
         )
         check_label_counts(data.labels)
         self.kind_, self.data_kind_, self.transformer_ = kind, data.kind, data.transformer
@@ -117,18 +119,14 @@ class LatentSynthesizer:
         if kind.closed_form:  # nothing to iterate (or to distribute): train_fn is not needed
             self.history_, self.train_summary_ = kind.fit_closed_form(self.module_, train_set, val_set)
         else:
-            train_cfg = TrainConfig(
-                epochs=cfg.epochs,
-                batch_size=cfg.batch_size,
-                lr=cfg.lr,
-                weight_decay=cfg.weight_decay,
-                val_fraction=cfg.val_fraction,
-                patience=cfg.patience,
-                seed=seed,
+            recipe, train_cfg = kind.recipe(cfg, self.network_), loop_config(cfg, seed=seed)
+            fit = train_fn or fit_local
+            self.history_, self.train_summary_ = fit(
+                self.module_, recipe, train_set, val_set, train_cfg, callbacks=tuple(callbacks)
             )
-            self.history_, self.train_summary_ = (train_fn or fit_local)(
-                self.module_, kind.recipe(cfg, self.network_), train_set, val_set, train_cfg, callbacks=tuple(callbacks)
-            )
+            if data.kind == "tabular":  # what the row count chose (synth.training.budget)
+                plan = self.config.with_defaults(kind.defaults(self.config)).schedule(len(data.X))
+                self.train_summary_["schedule"] = plan.to_dict()
         self.module_.eval()
         self.constraints_ = fit_constraints(cfg.constraints, data.frame) if data.kind == "tabular" else []
         self.clusters_ = kind.fit_clusters(
@@ -366,6 +364,7 @@ class LatentSynthesizer:
             "methods": list(METHODS),
             "label": self.label_name_,
             "schema": _feature_schema(self.transformer_, self.data_kind_),
+            "training": self.train_summary_.get("schedule"),
         }
 
     # ------------------------------------------------------------- save/load

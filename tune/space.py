@@ -179,7 +179,12 @@ def check_values(param: Param, *, model: str) -> None:
         try:
             cfg = SynthConfig.from_options(model=model, **{param.name: value})
             if param.name in KL_KEYS:
-                KLSchedule(cfg.kl_schedule, cfg.beta_max, cfg.warmup_epochs, cfg.kl_cycles)
+                KLSchedule(
+                    cfg.kl_schedule,
+                    cfg.beta_max,
+                    100 if cfg.warmup_epochs is None else cfg.warmup_epochs,
+                    cfg.kl_cycles,
+                )
         except ConfigError as exc:
             raise ConfigError(f"search space key {param.name!r}: value {value!r} is not valid: {exc}") from None
         except (TypeError, ValueError) as exc:

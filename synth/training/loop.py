@@ -200,9 +200,18 @@ class TrainingLoop:
             cb.load_state_dict(cb_state)
 
     def _batches(self, dataset, sampler=None):
-        loader = DataLoader(dataset, batch_size=self.config.batch_size, sampler=sampler, shuffle=False)
-        for batch in loader:
-            yield tuple(t.to(self.device) for t in batch)
+        """Batches in the sampler's order (rows in order without one). A TensorDataset is indexed
+        a batch at a time: the same rows as a DataLoader's, without its per-row Python collate
+        and with no copy of the table (validation batches are views)."""
+        size = self.config.batch_size
+        if not isinstance(dataset, TensorDataset):
+            for batch in DataLoader(dataset, batch_size=size, sampler=sampler, shuffle=False):
+                yield tuple(t.to(self.device) for t in batch)
+            return
+        order = torch.as_tensor(list(sampler), dtype=torch.long) if sampler is not None else None
+        for start in range(0, len(dataset) if order is None else len(order), size):
+            rows = slice(start, start + size) if order is None else order[start : start + size]
+            yield tuple(t[rows].to(self.device) for t in dataset.tensors)
 
     def run_epoch(self) -> dict:
         epoch, total = self.epoch, self.config.epochs

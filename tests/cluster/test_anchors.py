@@ -98,3 +98,15 @@ def test_bad_data_is_an_error():
         micro_centroids(Z)
     with pytest.raises(ValueError, match="at least 1"):
         micro_centroids(np.empty((0, 3)))
+
+
+def test_large_clusters_group_neighbours_by_a_kd_tree():
+    from cluster.anchors import KMEANS_MAX_ROWS
+
+    Z = _data(n=KMEANS_MAX_ROWS + 905, seed=5)
+    centroids, sizes, labels = micro_centroids(Z, min_size=5, random_state=0, return_sizes=True, return_labels=True)
+    assert sizes.min() >= 5 and sizes.max() <= 9 and sizes.sum() == len(Z)
+    np.testing.assert_allclose(centroids, np.stack([Z[labels == g].mean(axis=0) for g in range(sizes.size)]))
+    spread = np.mean([Z[labels == g].std(axis=0).mean() for g in range(0, sizes.size, 50)])
+    assert spread < 0.25 * Z.std(axis=0).mean()  # groups are neighbourhoods, not random subsets
+    np.testing.assert_array_equal(centroids, micro_centroids(Z, min_size=5, random_state=1))

@@ -25,7 +25,7 @@ def test_prepare_merges_space_and_discovers_reported_metrics():
 
 def test_defaults_follow_the_data_and_the_model():
     ae = prepare(CampaignSpec(source="iris", model="ae", num_samples=1), dry_run=False)
-    assert ae.spec.epochs == 1000  # the table default
+    assert ae.spec.epochs == 1000  # a small table's default (synth.training.budget: up to 2,048 training rows)
     assert "kl_schedule" not in ae.space and "beta_max" not in ae.space
     assert ae.setup.checkpoint_every == 100
 
