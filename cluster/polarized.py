@@ -336,6 +336,7 @@ class PolarizedHierarchical:
                 "random_state": seed,
             },
             "n_features_in": self.n_features_in_,
+            "selection": copy.deepcopy(getattr(self, "selection_", None)),
             "center": self.center_.tolist(),
             "scale": self.scale_.tolist(),
             "n_clusters": self.n_clusters_,
@@ -365,6 +366,8 @@ class PolarizedHierarchical:
             d = model.n_features_in_
             model.center_ = np.asarray(obj.get("center", np.zeros(d)), dtype=np.float64).reshape(d)
             model.scale_ = np.asarray(obj.get("scale", np.ones(d)), dtype=np.float64).reshape(d)
+            if obj.get("selection") is not None:
+                model.selection_ = copy.deepcopy(obj["selection"])
             if "center" not in obj:  # written before standardisation existed: the tree is in Z's own units
                 model.standardize = False
         except (KeyError, TypeError, ValueError) as exc:
