@@ -9,19 +9,21 @@ means, what the facade clusters) and on the model-space features (scaled pixels 
 latents). Clustering seconds are measured on synthetic blobs at 10k and 100k latents.
 Writes benchmarks/results/clustering.json.
 
-    python benchmarks/clustering.py [--latent-options] [--sizes 10000 100000] [--cache /tmp/latentsynth-clustering]
+    python benchmarks/clustering.py [--latent-options [NAME ...]] [--sizes 10000 100000] [--cache DIR]
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import os
 import platform
 import time
 import warnings
 from pathlib import Path
 
 import numpy as np
+import sklearn
 import torch
 from sklearn.cluster import AgglomerativeClustering, KMeans
 from sklearn.metrics import adjusted_rand_score, normalized_mutual_info_score
@@ -38,12 +40,12 @@ TABLES = ("iris", "wine", "breast_cancer")
 SEED = 0
 # digits variants of the latent space (options on top of the demo's run)
 LATENT_OPTIONS = {
-    "latent 8": {"latent_dim": 8},
-    "latent 10": {"latent_dim": 10},
-    "latent 32": {"latent_dim": 32},
-    "β 1e-3": {"beta_max": 1e-3},
-    "β 1e-2": {"beta_max": 1e-2},
-    "β 1e-1": {"beta_max": 1e-1},
+    "latent-8": {"latent_dim": 8},
+    "latent-10": {"latent_dim": 10},
+    "latent-32": {"latent_dim": 32},
+    "beta-1e-3": {"beta_max": 1e-3},
+    "beta-1e-2": {"beta_max": 1e-2},
+    "beta-1e-1": {"beta_max": 1e-1},
 }
 
 
@@ -167,15 +169,22 @@ def print_table(results: dict) -> None:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--latent-options", action="store_true", help="also train the digits latent variants")
+    parser.add_argument(
+        "--latent-options",
+        nargs="*",
+        choices=list(LATENT_OPTIONS),
+        default=None,
+        help="also train these digits latent variants (no names: all of them)",
+    )
     parser.add_argument("--sizes", type=int, nargs="+", default=[10_000, 100_000])
     parser.add_argument("--cache", type=Path, default=None, help="cache fitted latents here (.npz)")
     args = parser.parse_args()
     base = demo_options()
     datasets = {}
     runs = [("digits", "digits", base)] + [(name, name, {"model": "vae", "random_state": SEED}) for name in TABLES]
-    if args.latent_options:
-        runs += [(f"digits, {label}", "digits", {**base, **extra}) for label, extra in LATENT_OPTIONS.items()]
+    if args.latent_options is not None:
+        chosen = args.latent_options or list(LATENT_OPTIONS)
+        runs += [(f"digits, {label}", "digits", {**base, **LATENT_OPTIONS[label]}) for label in chosen]
     for name, dataset, options in runs:
         enc = encoded(dataset, options, args.cache)
         truth, Z = enc["truth"], enc["mean"]
@@ -198,7 +207,14 @@ def main() -> None:
         print(f"[{name}] done", flush=True)
     digits = datasets["digits"]
     results = {
-        "machine": {"platform": platform.platform(), "python": platform.python_version()},
+        "machine": {
+            "platform": platform.machine(),
+            "cpus": os.cpu_count(),
+            "python": platform.python_version(),
+            "torch": torch.__version__,
+            "sklearn": sklearn.__version__,
+            "load_average": list(os.getloadavg()),
+        },
         "settings": {"latent_options": args.latent_options, "sizes": args.sizes, "seed": SEED},
         "datasets": datasets,
         "timing": timing(args.sizes, digits["latent_dim"], digits["fit_seconds"] / digits["rows"]),
