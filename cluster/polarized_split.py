@@ -1,4 +1,5 @@
-"""One polarized split: first principal axis, exact 1-D 2-means, BIC test.
+"""One polarized split: first principal axis, exact 1-D 2-means, optional hard-EM refinement
+of the two poles in the node's full space, BIC test.
 
 Math only, arrays in and out; ``PolarizedHierarchical`` (polarized.py) grows
 the tree by calling ``polarized_split`` on its leaves.
@@ -7,6 +8,8 @@ the tree by calling ``polarized_split`` on its leaves.
 from __future__ import annotations
 
 import numpy as np
+
+from .refine import hard_em
 
 
 def two_means_1d(x) -> tuple[float, float, int] | None:
@@ -49,12 +52,20 @@ def _mle_cov(X: np.ndarray) -> np.ndarray:
     return centred.T @ centred / X.shape[0]
 
 
-def polarized_split(Z, *, min_size: int, ridge: float) -> dict | None:
+def polarized_split(Z, *, min_size: int, ridge: float, refine: int = 0, n_axes: int = 1) -> dict | None:
     """Candidate split of one node. Z: (n, d) float64.
 
+    The poles start as the two sides of the exact 2-means cut of one of the node's
+    ``n_axes`` leading principal axes; ``refine`` > 0 then runs up to that many
+    two-cluster hard-EM steps (``refine.hard_em``) in the node's full space, so a pole
+    boundary need not be a hyperplane orthogonal to one axis. The axes are tried in
+    order of variance and the first accepted split is returned (else the first axis's):
+    the next axis matters only when two leading eigenvalues are close and the first
+    axis mixes a gap with noise.
     Returns None if the node cannot be split (constant along every axis),
-    else a dict with ``axis`` (d,), ``threshold`` (on z @ axis), ``left``
-    (n,) bool, ``bic_gain`` = BIC(one) − BIC(two) and ``accepted``.
+    else a dict with ``axis`` (d,), ``threshold`` (on z @ axis: the initial cut),
+    ``left`` (n,) bool (the poles after refinement), ``moved`` (rows the refinement
+    moved), ``bic_gain`` = BIC(one) − BIC(two) and ``accepted``.
     The ridge is ``ridge`` times the node's mean variance, the same for the
     node and both poles, so the comparison does not depend on the scale of Z.
     """
@@ -64,18 +75,35 @@ def polarized_split(Z, *, min_size: int, ridge: float) -> dict | None:
     mean_var = np.trace(S) / d
     if mean_var <= 0.0:
         return None
-    _, vectors = np.linalg.eigh(S)
-    axis = vectors[:, -1]
-    axis = axis * np.sign(axis[np.argmax(np.abs(axis))])  # largest component positive
+    values, vectors = np.linalg.eigh(S)
+    lam = ridge * mean_var
+    loglik_one = _gaussian_loglik(S, n, lam)
+    best = None
+    for j in range(1, min(n_axes, d) + 1):
+        if values[-j] <= 0.0:
+            break
+        axis = vectors[:, -j]
+        axis = axis * np.sign(axis[np.argmax(np.abs(axis))])  # largest component positive
+        found = _split_on_axis(Z, mean, axis, loglik_one, lam=lam, min_size=min_size, refine=refine)
+        if found is not None and found["accepted"]:
+            return found
+        best = best or found
+    return best
+
+
+def _split_on_axis(Z, mean, axis, loglik_one, *, lam, min_size, refine) -> dict | None:
+    n, d = Z.shape
     projection = (Z - mean) @ axis
     found = two_means_1d(projection)
     if found is None:
         return None
     threshold, _, _ = found
     left = projection <= threshold
-    lam = ridge * mean_var
+    moved = 0
+    if refine > 0 and min(left.sum(), n - left.sum()) >= max(min_size, 2):
+        codes, _, record = hard_em(Z, (~left).astype(np.int64), max_iter=refine, min_size=min_size)
+        left, moved = codes == 0, record["moved"]
     n_params = d + d * (d + 1) // 2
-    loglik_one = _gaussian_loglik(S, n, lam)
     loglik_two = 0.0
     for pole in (Z[left], Z[~left]):
         m = pole.shape[0]
@@ -88,6 +116,7 @@ def polarized_split(Z, *, min_size: int, ridge: float) -> dict | None:
         "axis": axis,
         "threshold": float(threshold + mean @ axis),
         "left": left,
+        "moved": moved,
         "bic_gain": gain,
         "accepted": smaller >= min_size and gain > 0.0,
     }
