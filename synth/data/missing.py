@@ -82,7 +82,8 @@ def id_shape(values: pd.Series) -> dict:
     numeric = pd.api.types.is_numeric_dtype(values)
     if numeric:
         as_int = values.dropna().astype(np.int64)
-        return {"style": "number", "prefix": "", "suffix": "", "width": 0, "max": int(as_int.max()), "int": True}
+        top = int(as_int.max()) if len(as_int) else 0
+        return {"style": "number", "prefix": "", "suffix": "", "width": 0, "max": top, "int": True, "rows": len(text)}
     parts = text.str.extract(r"^(\D*?)(\d+)(\D*)$")
     if len(text) and parts.notna().all().all() and parts[0].nunique() == 1 and parts[2].nunique() == 1:
         digits = parts[1]
@@ -94,24 +95,30 @@ def id_shape(values: pd.Series) -> dict:
             "width": int(digits.str.len().iloc[0]) if padded else 0,
             "max": int(digits.astype(np.int64).max()) if len(digits) else 0,
             "int": False,
+            "rows": len(text),
         }
-    template = text.iloc[0] if len(text) else "x"
-    return {"style": "pattern", "classes": [_char_class(c) for c in template]}
+    length = int(text.str.len().mode().iloc[0]) if len(text) else 1
+    same = text[text.str.len() == length].tolist() or ["x"]
+    return {"style": "pattern", "classes": [_char_class({v[i] for v in same}) for i in range(length)]}
 
 
-def _char_class(c: str) -> str:
-    if c.isdigit():
-        return "d"
-    if c in "abcdef":
-        return "h"
-    if c.islower():
-        return "l"
-    if c.isupper():
-        return "u"
-    return "=" + c
+def _char_class(chars: set) -> str:
+    """The narrowest class holding every character seen at one position."""
+    if len(chars) == 1 and not next(iter(chars)).isalnum():
+        return "=" + next(iter(chars))
+    for name in ("d", "h", "l", "u"):
+        if chars <= set(_ALPHABETS[name]):
+            return name
+    return "a"
 
 
-_ALPHABETS = {"d": string.digits, "h": "0123456789abcdef", "l": string.ascii_lowercase, "u": string.ascii_uppercase}
+_ALPHABETS = {
+    "d": string.digits,
+    "h": "0123456789abcdef",
+    "l": string.ascii_lowercase,
+    "u": string.ascii_uppercase,
+    "a": string.ascii_letters + string.digits,
+}
 
 
 def fresh_ids(shape: dict, keys: np.ndarray, salt: int) -> list:
@@ -122,9 +129,10 @@ def fresh_ids(shape: dict, keys: np.ndarray, salt: int) -> list:
         top = shape["max"]
         digits = max(len(str(top)), shape["width"])
         low, high = top + 1, 10**digits
-        if high - low < 10 * n + 1000:  # no room at this width: one digit more (or as many as needed)
+        if high - low < 10 * shape.get("rows", 100):  # little room at this width: one digit more
             low = max(low, 10**digits)
-            high = max(10 * low, low + 10 * n + 1000)
+            high = 10 * low
+        high = max(high, low + 2 * n)  # never fewer free numbers than rows asked for
         numbers = low + (stream(keys, salt) % np.uint64(high - low)).astype(np.int64)
         numbers = _unique(numbers, low, high)
         if shape.get("int"):
@@ -137,6 +145,8 @@ def fresh_ids(shape: dict, keys: np.ndarray, salt: int) -> list:
         while True:
             words = stream(keys[i : i + 1] ^ np.uint64(attempt), salt + 7919 * (attempt + 1))
             value = _from_pattern(shape["classes"], int(words[0]))
+            if attempt > 32:  # the shape has too few values for this many rows: lengthen
+                value += str(i)
             if value not in seen:
                 break
             attempt += 1

@@ -154,10 +154,10 @@ def clean_table(
         gaps = frame[p.name].isna().to_numpy()
         if not gaps.any() or p.kind == "text":
             continue
-        if options.missing == "drop" and p.kind in MODELLED:
+        if options.missing == "drop" and p.kind in (*MODELLED, "constant"):
             report.dropped_by_column[p.name] = int((gaps & keep).sum())
             keep &= ~gaps
-        elif options.missing == "impute" and p.kind in MODELLED:
+        elif options.missing == "impute" and p.kind in (*MODELLED, "constant"):
             present = frame[p.name].dropna()
             fill = present.median() if p.kind == "numeric" else present.mode().iloc[0]
             frame[p.name] = frame[p.name].where(~gaps, fill)
