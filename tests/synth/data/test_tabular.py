@@ -15,7 +15,8 @@ def test_seed001_tokens_become_missing_and_rows_drop_on_request():
             "dx": ["x", "y", "x", "y", "x", "y"],
         }
     )
-    frame, y, report = clean_table(df, label="dx", options=CleaningOptions(missing="drop", allow_drop=True))
+    with pytest.warns(UserWarning, match="dropped 4 of 6 rows"):
+        frame, y, report = clean_table(df, label="dx", options=CleaningOptions(missing="drop", allow_drop=True))
     assert report.tokens_replaced == {"iq": 3, "age": 1}  # the empty site cell is missing, not a token
     assert report.dropped_missing == 4 and report.rows_used == 2
     assert report.dropped_by_column == {"iq": 3, "age": 1, "site": 0}
