@@ -119,12 +119,19 @@ def date_format(values: pd.Series) -> str | None:
     if text.empty or not text.str.match(_DATE_LIKE).all():
         return None
     for fmt in DATE_FORMATS:
-        parsed = pd.to_datetime(text, format=fmt, errors="coerce")
-        if parsed.notna().all() and isinstance(parsed.dtype, (np.dtype, pd.DatetimeTZDtype)):
-            if "%z" in fmt and not isinstance(parsed.dtype, pd.DatetimeTZDtype):
-                continue  # mixed offsets: no single zone to write back
+        parsed = pd.to_datetime(text, format=fmt, errors="coerce", utc="%z" in fmt)
+        if parsed.notna().all():
             return fmt
     return None
+
+
+def first_offset(values: pd.Series, fmt: str) -> str:
+    """The UTC offset (±HH:MM) of the first value of a text column with offsets: generated
+    values are written in it (the same instants, one offset)."""
+    first = pd.to_datetime(values.dropna().astype(str).str.strip().iloc[0], format=fmt)
+    minutes = int(first.utcoffset().total_seconds() // 60)
+    sign, minutes = ("+" if minutes >= 0 else "-"), abs(minutes)
+    return f"{sign}{minutes // 60:02d}:{minutes % 60:02d}"
 
 
 def plan_column(
@@ -170,7 +177,7 @@ def plan_column(
     elif kind in (None, "datetime") and (fmt := date_format(present)) is not None:
         plan.kind, plan.fmt = "datetime", fmt
         if "%z" in fmt:
-            plan.tz = str(pd.to_datetime(present.astype(str).str.strip(), format=fmt).dt.tz)
+            plan.tz = first_offset(present, fmt)
     elif kind == "datetime":
         raise DataError(
             f"schema makes column {name!r} a datetime, but its values do not parse with any of {list(DATE_FORMATS)}"

@@ -73,14 +73,16 @@ def _timezone(tz: str | None):
     return tz
 
 
-def to_seconds(values: pd.Series, fmt: str | None) -> np.ndarray:
+def to_seconds(values: pd.Series, fmt: str | None, tz: str | None = None) -> np.ndarray:
     """Wall-clock seconds since 1970 (in the column's own zone); NaN where missing."""
     if fmt is not None and not pd.api.types.is_datetime64_any_dtype(values):
         text = values.astype("string").str.strip()
-        parsed = pd.to_datetime(text, format=fmt, errors="coerce")
+        parsed = pd.to_datetime(text, format=fmt, errors="coerce", utc="%z" in fmt)
     else:
         parsed = pd.to_datetime(values, errors="coerce")
     if isinstance(parsed.dtype, pd.DatetimeTZDtype):
+        if tz is not None:
+            parsed = parsed.dt.tz_convert(_timezone(tz))
         parsed = parsed.dt.tz_localize(None)
     return ((parsed - pd.Timestamp(0)).dt.total_seconds()).to_numpy(float)
 
@@ -178,7 +180,7 @@ class TabularTransformer:
                 out_dtype=out,
             )
         if kind == "datetime":
-            seconds = to_seconds(column, info.get("fmt"))
+            seconds = to_seconds(column, info.get("fmt"), info.get("tz"))
             seconds = seconds[~np.isnan(seconds)]
             return ColumnSpec(
                 **base,
@@ -239,7 +241,7 @@ class TabularTransformer:
             column = df[s.name]
             if s.kind in ("numeric", "datetime"):
                 if s.kind == "datetime":
-                    values = to_seconds(column, s.fmt)
+                    values = to_seconds(column, s.fmt, s.tz)
                 else:
                     values = pd.to_numeric(column, errors="coerce").to_numpy(float, na_value=np.nan)
                 gaps = np.isnan(values)

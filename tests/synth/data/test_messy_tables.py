@@ -175,3 +175,18 @@ def test_drop_and_impute_stay_options(messy):
     syn = LatentSynthesizer(epochs=1, missing="impute").fit(small, y="cls")
     assert syn.cleaning_report_["rows_used"] == 200 and syn.transformer_.missing_rates_ == {}
     assert syn.generate(100, random_state=0).data["gappy"].notna().all()
+
+
+def test_dates_keep_their_zone_and_format():
+    from synth.data.tabular import TabularTransformer, clean_table
+
+    stamps = pd.date_range("2023-03-20 08:00", periods=30, freq="7h", tz="Europe/Berlin")  # crosses a DST change
+    df = pd.DataFrame({"t": stamps, "s": stamps.strftime("%Y-%m-%dT%H:%M:%S%z"), "v": np.arange(30) * 1.5})
+    frame, _, report = clean_table(df)
+    assert report.schema["s"]["fmt"] == "%Y-%m-%dT%H:%M:%S%z" and report.schema["t"]["tz"] == "Europe/Berlin"
+    t = TabularTransformer().fit(frame, dtypes=report.dtypes, schema=report.schema)
+    back = t.inverse_transform(t.transform(frame))
+    assert back["t"].dtype == df["t"].dtype and (back["t"] == df["t"]).all()
+    # mixed offsets come back as the same instants, written in the first value's offset
+    assert (pd.to_datetime(back["s"], utc=True) == pd.to_datetime(df["s"], utc=True)).all()
+    assert back["s"].str.endswith("+0100").all()
