@@ -13,7 +13,7 @@ import sys
 import warnings
 
 EXIT_USAGE, EXIT_FAILURE = 2, 1
-COMMANDS = ("demo", "train", "generate", "evaluate", "augment", "fid", "benchmark", "tune", "serve")
+COMMANDS = ("demo", "inspect", "train", "generate", "evaluate", "augment", "fid", "benchmark", "tune", "serve")
 
 
 def build_parser() -> argparse.ArgumentParser:

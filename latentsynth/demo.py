@@ -15,6 +15,7 @@ from pathlib import Path
 
 from latentsynth.workflows import evaluate_artifact, train_source
 from synth.data.sources import load_embedded
+from synth.data.tabular import summary_lines
 from synth.errors import ConfigError
 from synth.evaluate import report_markdown
 
@@ -74,6 +75,9 @@ def run_demo(out: Path, *, force: bool = False, quick: bool = False, train_fn=No
             data, unlabelled=unlabelled, holdout=HOLDOUT, options=options, raw=raw, train_fn=train_fn
         )
         t_fit = time.perf_counter() - t0
+        if syn.data_kind_ == "tabular":
+            for line in summary_lines(syn.cleaning_report_):
+                log(f"[{name}] {line}")
         if (
             not unlabelled
             and set(options) == {"model", "random_state", *(("epochs",) if quick else ())}

@@ -4,15 +4,16 @@ hold-out split), evaluate an artifact on the rows it never saw, write samples.""
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
+from synth.data.prepare import cleaning_options
 from synth.data.sources import RawData, load_source
 from synth.data.split import fingerprint, holdout_split
-from synth.data.tabular import CleaningOptions, clean_table
+from synth.data.tabular import clean_table
 from synth.errors import ArtifactError, ConfigError, DataError
 from synth.evaluate import RealData, evaluate
 from synth.synthesizer import LatentSynthesizer
@@ -98,19 +99,15 @@ def real_data_for(syn: LatentSynthesizer, raw: RawData, split: dict) -> tuple[Re
         )
     train, test = holdout_split(raw, test_size=split["holdout"], seed=split["seed"] if split["seed"] is not None else 0)
     cfg = syn.config_
-    options = CleaningOptions(cfg.na_tokens, cfg.missing, cfg.outlier_z, cfg.clip, drop_columns=cfg.drop_columns)
+    kinds = {c.name: c.kind for c in syn.transformer_.columns_} if raw.kind == "tabular" else None
+    options = replace(cleaning_options(cfg), schema=kinds)  # the kinds the model was trained with
     parts = []
     for part, z_filter in ((train, cfg.outlier_z), (test, None)):
         inputs = fit_inputs(part, unlabelled=split.get("unlabelled", False))
         if raw.kind == "tabular":
-            label_col = raw.label_column
-            frame, y, _ = clean_table(
-                part.data,
-                label=label_col,
-                options=CleaningOptions(
-                    options.na_tokens, options.missing, z_filter, options.clip, drop_columns=options.drop_columns
-                ),
-            )
+            # unseen rows are never dropped for being unusual, nor for the share dropped
+            part_options = replace(options, outlier_z=z_filter, allow_drop=True)
+            frame, y, _ = clean_table(part.data, label=raw.label_column, options=part_options)
             parts.append((frame, None if y is None else y.to_numpy()))
         else:
             parts.append((inputs.X, part.labels))

@@ -76,6 +76,15 @@ def npz_bytes(arrays: dict[str, np.ndarray]) -> bytes:
     return buf.getvalue()
 
 
+def _cell(value):
+    """A table cell as JSON: missing cells null, datetimes ISO 8601."""
+    if value is None or (not isinstance(value, str) and pd.isna(value)):
+        return None
+    if isinstance(value, pd.Timestamp):
+        return value.isoformat()
+    return value.item() if isinstance(value, np.generic) else value
+
+
 def _json(obj) -> bytes:
     return json.dumps(obj, separators=(",", ":"), allow_nan=False, ensure_ascii=False).encode()
 
@@ -129,7 +138,7 @@ def encode_samples(
     }
     if data_kind == "tabular":
         split = samples.data.to_dict(orient="split")
-        body.update(columns=[str(c) for c in split["columns"]], rows=split["data"])
+        body.update(columns=[str(c) for c in split["columns"]], rows=[[_cell(v) for v in r] for r in split["data"]])
     else:
         body.update(shape=list(samples.data.shape), dtype=str(samples.data.dtype), images=samples.data.tolist())
     try:

@@ -104,6 +104,7 @@ class ModelInfo(BaseModel):
     label: str | None
     schema_: dict = Field(alias="schema")
     formats: list[str]
+    cleaning: dict | None = None  # tables: rows in, rows used, per column kind, missing share and action
 
     model_config = ConfigDict(populate_by_name=True)
 

@@ -73,12 +73,15 @@ class SynthConfig:
     q: float = 0.95  # χ² gate quantile
     anchor_size: int = 5  # rows per micro-centroid
     keep_latents: bool = False  # store encoded rows as anchors (privacy trade-off)
-    # tabular cleaning (the VAE/GAN/FID report §4.2)
+    # tabular cleaning (docs/tables.md; tokens from the VAE/GAN/FID report §4.2, missing only in numeric columns)
     na_tokens: tuple[str, ...] = ("-999", "N/A", "NA", "pending", "L", "")
-    missing: str = "drop"
-    outlier_z: float | None = 3.0
+    missing: str = "model"  # "model" (indicator + regenerated per cluster), "impute" or "drop"
+    outlier_z: float | None = None  # drop rows with a numeric |z| above this (off by default)
     clip: bool = True
     drop_columns: tuple[str, ...] = ()
+    schema: dict | None = None  # column → kind (numeric, categorical, datetime, identifier, text, constant)
+    free_text: str = "omit"  # free-text columns: "omit" (left empty) or "top" (20 most frequent + "other")
+    allow_drop: bool = False  # let cleaning drop more than half of the rows
     # constraints every generated row satisfies (dicts, see synth.conditions); fixed_combinations learn at fit
     constraints: tuple[dict, ...] = ()
     random_state: int | None = 0

@@ -53,3 +53,7 @@ class ConditionError(ConfigError):
 
 class ConditionWarning(UserWarning):
     """Fewer rows than asked satisfied the conditions within the tries or time budget."""
+
+
+class DataWarning(UserWarning):
+    """Cleaning dropped more than a tenth of the rows (the cleaning summary says which and why)."""

@@ -296,7 +296,11 @@ def report_markdown(report: dict, *, title: str | None = None) -> str:
             + " |"
         )
     c = report.get("cleaning", {})
-    if "rows_in" in c:
+    if "columns" in c:
+        from synth.data.tabular import summary_lines
+
+        lines += ["", "```", *summary_lines(c), "```"]
+    elif "rows_in" in c:
         lines += [
             "",
             f"Cleaning: {c['rows_in']} rows in, {c.get('rows_out')} kept "

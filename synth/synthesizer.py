@@ -23,8 +23,8 @@ from synth import artifacts
 from synth.conditional import generate_conditional, one_cluster, request_filter
 from synth.conditions import fit_constraints
 from synth.config import SynthConfig
-from synth.data.prepare import prepare_data
-from synth.data.tabular import CleaningOptions
+from synth.data.missing import learn_missing_rates
+from synth.data.prepare import cleaning_options, feature_schema, prepare_data
 from synth.errors import ConfigError, DataError
 from synth.generate import METHODS, MethodOptions
 from synth.latent_clusters import LatentClusters, check_label_counts, label_partition
@@ -86,7 +86,7 @@ class LatentSynthesizer:
         data = prepare_data(
             X,
             y,
-            options=CleaningOptions(cfg.na_tokens, cfg.missing, cfg.outlier_z, cfg.clip, drop_columns=cfg.drop_columns),
+            options=cleaning_options(cfg),
             data_kind="record" if kind.data_kinds == ("record",) else None,
             record_crop=cfg.record_crop,
             record_log=cfg.record_log,
@@ -132,6 +132,8 @@ class LatentSynthesizer:
         self.clusters_ = kind.fit_clusters(
             data.X, data.labels, encode=self.encode_features, network=self.network_, config=cfg, seed=seed
         )
+        if data.kind == "tabular":
+            learn_missing_rates(self.transformer_, data.frame, self.clusters_, cfg.missing)
         self.metrics_ = {}
         return self
 
@@ -225,7 +227,7 @@ class LatentSynthesizer:
                     f"a conditional GAN decodes for a class: pass clusters= one of "
                     f"{self.cluster_names_} (or one per row)"
                 )
-            codes = np.zeros(len(Z), np.int64)
+            codes = self.gaussians_.predict(Z) if self.data_kind_ == "tabular" else np.zeros(len(Z), np.int64)
         elif np.ndim(clusters) == 0:
             codes = np.full(len(Z), self.cluster_code(clusters), np.int64)
         else:
@@ -236,7 +238,10 @@ class LatentSynthesizer:
 
     def decode_codes(self, Z: np.ndarray, codes: np.ndarray) -> pd.DataFrame | np.ndarray:
         """``decode`` with cluster indices (``LatentDraw.codes``) instead of names, unchecked."""
-        return self.transformer_.inverse_transform(self.decode_features(np.asarray(Z, np.float64), codes))
+        features = self.decode_features(np.asarray(Z, np.float64), codes)
+        if self.data_kind_ == "tabular":
+            return self.transformer_.inverse_transform(features, codes=codes)
+        return self.transformer_.inverse_transform(features)
 
     def predict(self, X) -> np.ndarray:
         """Cluster name of each row/image: the Gaussian of highest log-density at its latent."""
@@ -363,7 +368,8 @@ class LatentSynthesizer:
             "clusters": [{"name": n, "size": s} for n, s in zip(self.cluster_names_, self.cluster_sizes_)],
             "methods": list(METHODS),
             "label": self.label_name_,
-            "schema": _feature_schema(self.transformer_, self.data_kind_),
+            "schema": feature_schema(self.transformer_, self.data_kind_),
+            "cleaning": self.cleaning_report_,
             "training": self.train_summary_.get("schedule"),
         }
 
@@ -378,18 +384,3 @@ class LatentSynthesizer:
     def load(cls, path: str | Path) -> LatentSynthesizer:
         """Read an artifact directory back; ArtifactError if it is not a usable one."""
         return artifacts.load_synthesizer(cls, path)
-
-
-def _feature_schema(transformer, data_kind: str) -> dict:
-    """Columns with kinds, dtypes and categories or ranges (tables); shape and range (arrays)."""
-    if data_kind != "tabular":
-        return {
-            "shape": list(transformer.shape_),
-            "dtype": transformer.dtype_,
-            "value_range": [transformer.low_, transformer.high_],
-        }
-    columns = []
-    for c in transformer.columns_:
-        extra = {"categories": list(c.categories)} if c.kind == "categorical" else {"min": c.minimum, "max": c.maximum}
-        columns.append({"name": c.name, "kind": c.kind, "dtype": c.dtype, **extra})
-    return {"columns": columns}

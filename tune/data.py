@@ -8,15 +8,16 @@ rows, and the exported best model can be checked with `latentsynth evaluate`.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 import pandas as pd
 
 from synth.config import SynthConfig
+from synth.data.prepare import cleaning_options
 from synth.data.sources import RawData, load_source
 from synth.data.split import fingerprint, holdout_split
-from synth.data.tabular import CleaningOptions, clean_table
+from synth.data.tabular import clean_table
 from synth.errors import ConfigError
 
 
@@ -36,7 +37,7 @@ class CampaignData:
         part = self.holdout
         if part.kind != "tabular":
             return part.data, (None if self.unlabelled else part.labels)
-        options = CleaningOptions(config.na_tokens, config.missing, None, config.clip, drop_columns=config.drop_columns)
+        options = replace(cleaning_options(config), outlier_z=None, allow_drop=True)
         frame, y, _ = clean_table(part.data, label=part.label_column, options=options)
         return frame, (None if self.unlabelled or y is None else y.to_numpy())
 

@@ -26,8 +26,7 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from synth.data.prepare import prepare_data
-from synth.data.tabular import CleaningOptions
+from synth.data.prepare import cleaning_options, prepare_data
 from synth.models import get_model_kind
 from synth.synthesizer import LatentSynthesizer
 from synth.training.loop import Callback, TrainingLoop, default_callbacks
@@ -163,7 +162,7 @@ def train_trial(
     prepared = prepare_data(
         data.X_fit,
         data.y_fit,
-        options=CleaningOptions(cfg.na_tokens, cfg.missing, cfg.outlier_z, cfg.clip, drop_columns=cfg.drop_columns),
+        options=cleaning_options(cfg),
     )
     holdout = data.holdout_rows(cfg)
     reporter = EpochReporter(

@@ -123,8 +123,45 @@ def add_model_options(p: argparse.ArgumentParser) -> None:
     )
 
 
+def add_table_options(p: argparse.ArgumentParser) -> None:
+    g = p.add_argument_group("tables (docs/tables.md)")
+    g.add_argument(
+        "--na-values",
+        action="append",
+        metavar="TOKEN",
+        help="extra token meaning 'missing' in numeric columns (repeatable; -999, N/A, NA, pending, L and "
+        "empty cells are always)",
+    )
+    g.add_argument("--schema", metavar="FILE", help="JSON or YAML file mapping columns to kinds, overriding detection")
+    g.add_argument(
+        "--missing",
+        choices=["model", "impute", "drop"],
+        help="missing cells: model them (default), impute them, or drop their rows",
+    )
+    g.add_argument(
+        "--allow-drop", action="store_true", help="let cleaning drop more than half of the rows (otherwise an error)"
+    )
+
+
+def table_options(args) -> dict:
+    """SynthConfig fields of the table options (only those given)."""
+    from synth.data.schema import read_schema_file
+    from synth.data.tabular import DEFAULT_NA_TOKENS
+
+    options = {}
+    if getattr(args, "na_values", None):
+        options["na_tokens"] = list(DEFAULT_NA_TOKENS) + [t for t in args.na_values if t not in DEFAULT_NA_TOKENS]
+    if getattr(args, "schema", None):
+        options["schema"] = read_schema_file(args.schema)
+    if getattr(args, "missing", None):
+        options["missing"] = args.missing
+    if getattr(args, "allow_drop", False):
+        options["allow_drop"] = True
+    return options
+
+
 def model_options(args) -> dict:
-    options = {"model": args.model, "random_state": args.seed}
+    options = {"model": args.model, "random_state": args.seed, **table_options(args)}
     for flag in ("latent_dim", "epochs", "batch_size", "lr", "kl_schedule", "beta_max", "warmup_epochs", "n_clusters"):
         if getattr(args, flag) is not None:
             options[flag] = getattr(args, flag)

@@ -9,6 +9,7 @@ from latentsynth.commands.args import (
     UsageError,
     add_data_options,
     add_model_options,
+    add_table_options,
     data_options,
     fraction,
     model_options,
@@ -65,6 +66,10 @@ def run(args) -> int:
         callbacks=callbacks,
     )
     syn.save(out, overwrite=args.force)
+    if syn.data_kind_ == "tabular":
+        from synth.data.tabular import summary_lines
+
+        print("\n".join(summary_lines(syn.cleaning_report_)))
     print(
         f"trained {syn.config_.model} on {args.data}: {len(syn.history_)} epochs, {_summary(syn.history_)}, "
         f"{len(syn.cluster_names_)} clusters {syn.cluster_names_} → {out}"
@@ -177,6 +182,7 @@ def register(sub) -> None:
     )
     p.add_argument("--sample-dir", help="where the sample grids go (default OUT-samples)")
     add_model_options(p)
+    add_table_options(p)
     add_data_options(p)
     add_ray_options(p)
     g = p.add_argument_group("FID over epochs (image data)")

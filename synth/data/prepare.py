@@ -82,6 +82,20 @@ def prepare_data(
     )
 
 
+def cleaning_options(cfg) -> CleaningOptions:
+    """The cleaning a ``SynthConfig`` asks for."""
+    return CleaningOptions(
+        na_tokens=cfg.na_tokens,
+        missing=cfg.missing,
+        outlier_z=cfg.outlier_z,
+        clip=cfg.clip,
+        drop_columns=cfg.drop_columns,
+        schema=cfg.schema,
+        free_text=cfg.free_text,
+        allow_drop=cfg.allow_drop,
+    )
+
+
 def _prepare_table(df: pd.DataFrame, y, options: CleaningOptions) -> PreparedData:
     label = None
     if isinstance(y, str):
@@ -95,7 +109,7 @@ def _prepare_table(df: pd.DataFrame, y, options: CleaningOptions) -> PreparedDat
         df = df.assign(**{_LABEL: labels})
         label = _LABEL
     frame, labels, report = clean_table(df, label=label, options=options)
-    transformer = TabularTransformer(clip=options.clip).fit(frame, dtypes=report.dtypes)
+    transformer = TabularTransformer(clip=options.clip).fit(frame, dtypes=report.dtypes, schema=report.schema)
     label_dtype = report.dtypes.get(label) if label else None
     return PreparedData(
         "tabular",
@@ -107,3 +121,21 @@ def _prepare_table(df: pd.DataFrame, y, options: CleaningOptions) -> PreparedDat
         report.to_dict(),
         frame,
     )
+
+
+def feature_schema(transformer, data_kind: str) -> dict:
+    """Columns with kinds, dtypes and categories or ranges (tables); shape and range (arrays)."""
+    if data_kind != "tabular":
+        return {
+            "shape": list(transformer.shape_),
+            "dtype": transformer.dtype_,
+            "value_range": [transformer.low_, transformer.high_],
+        }
+    columns = []
+    for c in transformer.columns_:
+        extra = {"categories": list(c.categories)} if c.kind == "categorical" else {}
+        if c.kind in ("numeric", "datetime"):
+            extra = {"min": c.minimum, "max": c.maximum}
+        rates = transformer.missing_rates_.get(c.name)
+        columns.append({"name": c.name, "kind": c.kind, "dtype": c.dtype, **extra, "missing_rates": rates})
+    return {"columns": columns}

@@ -102,7 +102,7 @@ def test_bad_data_inputs(tmp_path, capsys, cli_fails):
     cli_fails(["train", "--data", _csv(tmp_path, "empty.csv", ""), "--out", out], "is empty")
     (tmp_path / "img.csv").write_bytes(b"\x89PNG\r\n\x1a\n\x00\x00binary")
     cli_fails(["train", "--data", str(tmp_path / "img.csv"), "--out", out], "not a text CSV")
-    cli_fails(["train", "--data", _csv(tmp_path, "t.csv", "a,b\nx,y\nz,w\n"), "--out", out], "no numeric column")
+    cli_fails(["train", "--data", _csv(tmp_path, "t.csv", "a,b\nx,y\nx,y\n"), "--out", out], "no column to model")
     cli_fails(
         ["train", "--data", _csv(tmp_path, "l.csv", "a,b\n1,2\n3,4\n"), "--label", "c", "--out", out],
         "label column 'c' not found",
@@ -111,15 +111,17 @@ def test_bad_data_inputs(tmp_path, capsys, cli_fails):
         [
             "train",
             "--data",
-            _csv(tmp_path, "n.csv", "a,b,y\nNA,1,p\n,2,p\nN/A,3,q\n,4,q\n"),
+            _csv(tmp_path, "n.csv", "a,b,y\nNA,1,p\n,2,p\n-999,3,q\n,4,q\n5,5,p\n6,6,q\n,7,p\n,8,q\n7,9,p\n8,0,q\n"),
             "--label",
             "y",
             "--holdout",
             "0",
+            "--missing",
+            "drop",
             "--out",
             out,
         ],
-        "column 'a' has no usable value",
+        "cleaning would drop 6 of 10 rows (60%); rows dropped by column: 'a': 6",
     )
     rows = "\n".join(f"{i},{i % 3},p" for i in range(10)) + "\n99,1,q\n"
     cli_fails(

@@ -6,7 +6,7 @@ from synth.data.tabular import CleaningOptions, TabularTransformer, clean_table
 from synth.errors import DataError
 
 
-def test_seed001_tokens_become_missing_and_rows_drop():
+def test_seed001_tokens_become_missing_and_rows_drop_on_request():
     df = pd.DataFrame(
         {
             "iq": ["101", "-999", "95", "pending", "110", "N/A"],
@@ -15,19 +15,27 @@ def test_seed001_tokens_become_missing_and_rows_drop():
             "dx": ["x", "y", "x", "y", "x", "y"],
         }
     )
-    frame, y, report = clean_table(df, label="dx", options=CleaningOptions(outlier_z=None))
-    assert report.tokens_replaced == {"iq": 3, "age": 1, "site": 1}
-    assert report.dropped_missing == 4
+    with pytest.warns(UserWarning, match="dropped 4 of 6 rows"):
+        frame, y, report = clean_table(df, label="dx", options=CleaningOptions(missing="drop", allow_drop=True))
+    assert report.tokens_replaced == {"iq": 3, "age": 1}  # the empty site cell is missing, not a token
+    assert report.dropped_missing == 4 and report.rows_used == 2
+    assert report.dropped_by_column == {"iq": 3, "age": 1, "site": 0}
     assert list(frame["iq"]) == [101.0, 110.0]
     assert list(y) == ["x", "x"]
     assert report.numeric_columns == ["iq", "age"] and report.categorical_columns == ["site"]
+    with pytest.raises(DataError, match="drop 4 of 6 rows.*'iq': 3"):
+        clean_table(df, label="dx", options=CleaningOptions(missing="drop"))
+    frame, y, report = clean_table(df, label="dx")  # default: every row kept, missing cells modelled
+    assert report.rows_used == 6 and report.modelled_missing == {"iq": 3, "age": 1, "site": 1}
+    assert frame["iq"].isna().sum() == 3 and len(y) == 6
 
 
 def test_L_is_missing_in_numbers_but_a_value_in_text():
     df = pd.DataFrame({"score": ["1", "L", "3", "4"], "size": ["S", "L", "M", "L"]})
-    frame, _, report = clean_table(df, options=CleaningOptions(outlier_z=None))
+    frame, _, report = clean_table(df)
     assert report.tokens_replaced == {"score": 1}
-    assert sorted(frame["size"]) == ["L", "M", "S"]
+    assert sorted(frame["size"]) == ["L", "L", "M", "S"]  # every row kept; "L" a size, not a gap
+    assert frame["score"].isna().tolist() == [False, True, False, False]
 
 
 def test_impute_keeps_rows():
@@ -41,20 +49,20 @@ def test_z_filter_drops_outliers_only():
     rng = np.random.default_rng(0)
     a = rng.standard_normal(200)
     a[7] = 50.0
-    frame, _, report = clean_table(pd.DataFrame({"a": a}))
+    frame, _, report = clean_table(pd.DataFrame({"a": a}), options=CleaningOptions(outlier_z=3.0))
     assert report.dropped_outliers == 1 and 50.0 not in frame["a"].to_numpy()
-    frame, _, report = clean_table(pd.DataFrame({"a": a}), options=CleaningOptions(outlier_z=None))
+    assert report.dropped_by_column == {"a": 1}
+    frame, _, report = clean_table(pd.DataFrame({"a": a}))  # off by default
     assert report.dropped_outliers == 0 and len(frame) == 200
 
 
 @pytest.mark.parametrize(
     "df, label, message",
     [
-        (pd.DataFrame({"a": [np.nan, np.nan], "b": [1.0, 2.0]}), None, "column 'a' has no usable value"),
-        (pd.DataFrame({"t": ["x", "y", "z"]}), None, "no numeric column"),
+        (pd.DataFrame({"a": [np.nan, np.nan], "b": ["x", "x"]}), None, "no column to model"),
         (pd.DataFrame({"a": [1.0, 2.0]}), "species", "label column 'species' not found"),
         (pd.DataFrame(), None, "empty"),
-        (pd.DataFrame({"a": [1.0, np.nan, np.nan]}), None, "only 1 row"),
+        (pd.DataFrame({"a": [1.0, 2.0, 3.0], "y": ["p", "", ""]}), "y", "only 1 row"),
     ],
 )
 def test_bad_tables_are_named(df, label, message):
@@ -105,8 +113,12 @@ def test_transformer_json_round_trip():
 
 
 def test_original_int_dtype_survives_token_cleaning():
-    df = pd.DataFrame({"b": np.array([1, 2, -999, 4, 5], dtype=np.int64)})
-    frame, _, report = clean_table(df, options=CleaningOptions(outlier_z=None))
-    t = TabularTransformer().fit(frame, dtypes=report.dtypes)
+    df = pd.DataFrame({"b": np.array([1, 2, -999, 4, 5, 6, 7, 8, 9, 10, 11, 12], dtype=np.int64)})
+    frame, _, report = clean_table(df, options=CleaningOptions(missing="impute"))
+    t = TabularTransformer().fit(frame, dtypes=report.dtypes, schema=report.schema)
     back = t.inverse_transform(t.transform(frame))
-    assert back["b"].dtype == np.int64 and back["b"].tolist() == [1, 2, 4, 5]
+    assert back["b"].dtype == np.int64 and back["b"].tolist()[:4] == [1, 2, 7, 4]  # -999 imputed by the median
+    frame, _, report = clean_table(df)  # modelled: the missing cell makes it nullable Int64
+    t = TabularTransformer().fit(frame, dtypes=report.dtypes, schema=report.schema)
+    back = t.inverse_transform(t.transform(frame))
+    assert str(back["b"].dtype) == "Int64" and t.feature_names_ == ["b", "b__missing"]
