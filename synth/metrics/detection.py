@@ -76,9 +76,11 @@ def _equal_size(real: np.ndarray, syn: np.ndarray, rng: np.random.Generator) -> 
     return pick(real), pick(syn)
 
 
-def _make_detector(name: str, seed: int):
+def _make_detector(name: str, seed: int, n_fit: int):
     if name == "hgb":
-        return HistGradientBoostingClassifier(random_state=seed)
+        # scikit-learn's default leaf size (20) leaves a tree with ~40 rows unable to split at all,
+        # so small sets would always score 0.5; a leaf of n/10 rows keeps them testable
+        return HistGradientBoostingClassifier(min_samples_leaf=max(2, min(20, n_fit // 10)), random_state=seed)
     if name == "logistic":
         return make_pipeline(StandardScaler(), LogisticRegression(C=1.0, max_iter=1000, random_state=seed))
     raise ConfigError(f"unknown tabular detector {name!r}; choose 'hgb' or 'logistic' (images: image_detection)")
@@ -109,14 +111,12 @@ def detection_auc(X_real, X_syn, *, classifier: str = "hgb", n_folds: int = 5, r
     seed = _seed(random_state)
     real, syn = _checked_pair(X_real, X_syn, n_folds, flat=True)
     real, syn = _equal_size(real, syn, np.random.default_rng(seed))
-    model = _make_detector(classifier, seed)
+    _make_detector(classifier, seed, 2 * len(real))  # unknown names fail before any fitting
     if classifier == "logistic" and (np.isnan(real).any() or np.isnan(syn).any()):
         raise DataError("the logistic detector cannot take NaN; impute first or use classifier='hgb'")
 
     def fit_predict(X_fit, y_fit, X_test, fold):
-        from sklearn.base import clone
-
-        return clone(model).fit(X_fit, y_fit).predict_proba(X_test)[:, 1]
+        return _make_detector(classifier, seed, len(X_fit)).fit(X_fit, y_fit).predict_proba(X_test)[:, 1]
 
     # one OpenMP thread: the trees are small, and on shared CPUs spinning OpenMP workers slow
     # the fit by an order of magnitude instead of speeding it up
