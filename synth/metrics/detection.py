@@ -192,11 +192,20 @@ def _cnn_fit_predict(*, epochs: int, batch_size: int, seed: int):
 
 
 def image_detection(
-    X_real, X_syn, *, n_folds: int = 5, epochs: int = 5, batch_size: int = 64, random_state=0, floor: bool = True
+    X_real,
+    X_syn,
+    *,
+    n_folds: int = 5,
+    epochs: int = 5,
+    batch_size: int = 64,
+    random_state=0,
+    floor: bool = True,
+    logistic: bool = True,
 ) -> dict:
     """Detection of synthetic images (n, C, H, W) in [0, 1]: {"logistic": c2st on pixels,
     "cnn": the same k folds with a two-layer CNN trained ``epochs`` epochs per fold (Adam, lr 1e-3)}.
-    Each has "auc", "auc_std", "fold_aucs", "n_per_class" and, with ``floor``, the real-vs-real floor."""
+    Each has "auc", "auc_std", "fold_aucs", "n_per_class" and, with ``floor``, the real-vs-real floor;
+    ``logistic=False`` leaves the logistic regression out."""
     import torch
 
     seed = _seed(random_state)
@@ -208,7 +217,7 @@ def image_detection(
     if not (isinstance(epochs, (int, np.integer)) and epochs >= 1):
         raise ConfigError(f"epochs must be an integer ≥ 1, got {epochs!r}")
     run = c2st if floor else detection_auc
-    out = {"logistic": run(real, syn, classifier="logistic", n_folds=n_folds, random_state=seed)}
+    out = {"logistic": run(real, syn, classifier="logistic", n_folds=n_folds, random_state=seed)} if logistic else {}
     real_eq, syn_eq = _equal_size(real, syn, np.random.default_rng(seed))
     fit_predict = _cnn_fit_predict(epochs=epochs, batch_size=batch_size, seed=seed)
     threads = torch.get_num_threads()
