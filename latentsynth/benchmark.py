@@ -4,8 +4,8 @@ Per seed, ONE stratified hold-out split of each data set is shared by every
 model (the split and the models both take the seed). Each data set × model is
 fitted once per seed and scored for every generation method on the held-out
 rows: SDMetrics quality, TSTR / TRTR / augmentation accuracy and macro-F1
-(random forest, 200 trees), mean CAR, latent Fréchet distance, distance to
-closest record, fit and sample seconds. ``summarise`` turns the runs into
+(random forest, 200 trees), detection (C2ST) AUC, α-precision, β-recall, mean CAR, latent Fréchet distance, distance to
+closest record, the membership-inference attack AUC, fit and sample seconds. ``summarise`` turns the runs into
 mean ± std over seeds; ``latentsynth.benchmark_report`` writes the files.
 """
 
@@ -25,7 +25,8 @@ from synth.generate import METHODS
 from synth.metrics.quality import as_quality_table, quality_score, sdmetrics_available
 from synth.models import MODEL_KINDS
 
-# (key, column header, which value is best: "max", "min", "one" (closest to 1) or None)
+# (key, column header, which value is best: "max", "min", "one" (closest to 1), "half" (closest
+# to 0.5) or None)
 METRICS = (
     ("quality", "quality", "max"),
     ("tstr_accuracy", "TSTR acc", "max"),
@@ -34,10 +35,14 @@ METRICS = (
     ("trtr_f1", "TRTR F1", None),
     ("augmented_accuracy", "aug. acc", "max"),
     ("augmented_f1", "aug. F1", "max"),
+    ("detection_auc", "detection AUC", "min"),
+    ("alpha_precision", "α-precision", "max"),
+    ("beta_recall", "β-recall", "max"),
     ("car", "CAR", "max"),
     ("latent_fd", "latent FD", None),  # each model has its own latent space: not comparable across models
     ("dcr", "DCR", None),
     ("dcr_ratio", "DCR ratio", "one"),
+    ("mia_auc", "MIA AUC", "half"),
     ("fit_seconds", "fit s", "min"),
     ("sample_seconds", "sample s", "min"),
 )
@@ -81,12 +86,13 @@ def score_model(
     benchmark's columns (see METRICS) and a few more numbers of ``score_samples`` under "extra"."""
     n = n or len(real.X_train)
     real_table = as_quality_table(real.X_train, real.y_train)
-    out = {}
+    out, floor = {}, None
     for method in methods:
         started = time.perf_counter()
         samples = syn.generate(n, method=method, random_state=seed, accept_reject=gate)
         sample_seconds = time.perf_counter() - started
-        detail = score_samples(syn, real, samples, gate=gate, random_state=seed, trtr=trtr)
+        detail = score_samples(syn, real, samples, gate=gate, random_state=seed, trtr=trtr, detection_floor=floor)
+        floor = detail["detection"]["floor"] or None
         labels = samples.labels if real.y_train is not None else None
         quality = quality_score(real_table, as_quality_table(samples.data, labels))
         out[method] = {
@@ -114,6 +120,10 @@ def cell_metrics(detail: dict) -> dict:
         "latent_fd": detail["latent_fd_mean"],
         "dcr": detail["privacy"]["synthetic"]["median"],
         "dcr_ratio": detail["privacy"].get("dcr_ratio"),
+        "detection_auc": detail["detection"]["auc"],
+        "alpha_precision": detail["support"]["alpha_precision"],
+        "beta_recall": detail["support"]["beta_recall"],
+        "mia_auc": detail["privacy"]["membership"]["max_auc"],
     }
 
 
@@ -126,6 +136,12 @@ def extra_metrics(detail: dict) -> dict:
         "mean_ks": fidelity.get("mean_ks"),
         "correlation_difference": fidelity.get("correlation_difference"),
         "exact_copies": detail["privacy"]["synthetic"]["exact_copies"],
+        "detection_floor": detail["detection"]["floor_auc"],
+        "detection_detectors": {k: v["auc"] for k, v in detail["detection"]["detectors"].items()},
+        "authenticity": detail["support"]["authenticity"],
+        "prdc": {k: v for k, v in detail["support"]["prdc"].items() if k != "nearest_k"},
+        "support_feature_space": detail["support"].get("feature_space"),
+        "mia": {k: detail["privacy"]["membership"][k]["auc"] for k in ("dcr", "domias")},
     }
 
 

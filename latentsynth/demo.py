@@ -45,11 +45,19 @@ def _summary_row(name: str, report: dict) -> dict:
         "latent_fd": random.get("latent_fd_mean"),
         "ari": report.get("adjusted_rand_index"),
         "dcr_ratio": random.get("privacy", {}).get("dcr_ratio"),
+        "detection_auc": random.get("detection", {}).get("auc"),
+        "detection_floor": random.get("detection", {}).get("floor_auc"),
+        "alpha_precision": random.get("support", {}).get("alpha_precision"),
+        "beta_recall": random.get("support", {}).get("beta_recall"),
+        "mia_auc": random.get("privacy", {}).get("membership", {}).get("max_auc"),
     }
 
 
 def _table(rows: list[dict]) -> str:
-    cols = ["run", "clusters", "car_mean", "car_min", "tstr_accuracy", "trtr_accuracy", "latent_fd", "ari", "dcr_ratio"]
+    cols = [
+        *("run", "clusters", "car_mean", "car_min", "tstr_accuracy", "trtr_accuracy", "latent_fd", "ari", "dcr_ratio"),
+        *("detection_auc", "detection_floor", "alpha_precision", "beta_recall", "mia_auc"),
+    ]
     fmt = lambda v: "–" if v is None else (f"{v:.3f}" if isinstance(v, float) else str(v))  # noqa: E731
     widths = {c: max(len(c), *(len(fmt(r[c])) for r in rows)) for c in cols}
     lines = ["  ".join(c.ljust(widths[c]) for c in cols)]
@@ -172,7 +180,10 @@ def benchmark_text(bench: dict) -> str:
     """The comparison as a plain-text table (one row per data set × model) and a verdict line."""
     from synth.metrics.quality import SDMETRICS_MISSING
 
-    cols = ["data", "model", "latent", "quality", "tstr_accuracy", "trtr_accuracy", "car", "dcr_ratio", "fit_s"]
+    cols = [
+        *("data", "model", "latent", "quality", "tstr_accuracy", "trtr_accuracy", "detection_auc", "car"),
+        *("dcr_ratio", "mia_auc", "fit_s"),
+    ]
     rows = []
     for run in bench["runs"]:
         m = run["methods"]["random"]
@@ -184,8 +195,10 @@ def benchmark_text(bench: dict) -> str:
                 "quality": m["quality"],
                 "tstr_accuracy": m["tstr_accuracy"],
                 "trtr_accuracy": m["trtr_accuracy"],
+                "detection_auc": m.get("detection_auc"),
                 "car": m["car"],
                 "dcr_ratio": m["dcr_ratio"],
+                "mia_auc": m.get("mia_auc"),
                 "fit_s": f"{run['fit_seconds']:.1f}",
             }
         )
@@ -195,7 +208,7 @@ def benchmark_text(bench: dict) -> str:
     lines += ["  ".join(fmt(r[c]).ljust(widths[c]) for c in cols) for r in rows]
     default = bench["default_model"]
     verdicts = ", ".join(f"{d}: {'yes' if v['ok'] else 'no'}" for d, v in bench["verdict"].items())
-    lines.append(f"{default} matches or beats identity on TSTR accuracy and quality? {verdicts}")
+    lines.append(f"{default} matches or beats identity on TSTR accuracy, quality and detection AUC? {verdicts}")
     if all(r["quality"] is None for r in rows):
         lines.append(f"(quality: {SDMETRICS_MISSING})")
     lines.append("(one seed; `latentsynth benchmark` runs every model, method and seed)")

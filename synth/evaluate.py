@@ -1,6 +1,7 @@
 """Score a fitted synthesizer against real data: every generation method, the
 paper's latent metrics (CAR, latent FD, Bhattacharyya), fidelity, utility
-(TSTR/TRTR/augmentation) and privacy (DCR). Writes report.json, report.md and
+(TSTR/TRTR/augmentation), realism (detection, α-precision / β-recall, PRDC) and privacy
+(DCR, membership-inference audit). Writes report.json, report.md and
 plots when given a directory. Orchestration only; the math is in synth.metrics.
 """
 
@@ -55,11 +56,19 @@ def evaluate_method(
     gate: bool = True,
     classifier: str = "random_forest",
     trtr: dict | None = None,
+    detection_floor: dict | None = None,
 ) -> tuple[dict, object]:
     """Metrics of one method. Returns (metrics, Samples)."""
     samples = syn.generate(n, method=method, random_state=random_state, accept_reject=gate)
     return score_samples(
-        syn, real, samples, gate=gate, random_state=random_state, classifier=classifier, trtr=trtr
+        syn,
+        real,
+        samples,
+        gate=gate,
+        random_state=random_state,
+        classifier=classifier,
+        trtr=trtr,
+        detection_floor=detection_floor,
     ), samples
 
 
@@ -72,9 +81,14 @@ def score_samples(
     random_state: int,
     classifier: str = "random_forest",
     trtr: dict | None = None,
+    detection_floor: dict | None = None,
 ) -> dict:
     """Metrics of generated ``samples`` (a ``Samples``) against ``real``: CAR, latent FD and
-    Bhattacharyya per cluster, DCR, per-column KS (tables), TSTR/TRTR/augmentation (labels)."""
+    Bhattacharyya per cluster, DCR and membership inference, detection, support metrics,
+    per-column KS (tables), TSTR/TRTR/augmentation (labels). ``detection_floor``: a previous
+    report's ``detection["floor"]`` (it depends on the real rows only)."""
+    from synth.realism import realism_metrics
+
     n = len(samples.labels)
     codes = _cluster_codes(syn, samples.labels)
     out = {
@@ -101,6 +115,9 @@ def score_samples(
         )
     X_syn, X_train = _features(syn, samples.data), _features(syn, real.X_train)
     out["privacy"] = distance_to_closest_record(X_syn, X_train, X_holdout=_features(syn, real.X_test))
+    realism = realism_metrics(syn, real, samples, random_state=random_state, floor=detection_floor)
+    out["detection"], out["support"] = realism["detection"], realism["support"]
+    out["privacy"]["membership"] = realism["membership"]
     if syn.data_kind_ == "tabular":
         fidelity = ks_per_column(real.X_train, samples.data)
         out["fidelity"] = {
@@ -179,12 +196,21 @@ def evaluate(
         "training": {**syn.train_summary_, "final": syn.history_[-1] if syn.history_ else None},
         "methods": {},
     }
-    samples_by_method, trtr = {}, None
+    samples_by_method, trtr, floor = {}, None, None
     for method in methods:
         report["methods"][method], samples_by_method[method] = evaluate_method(
-            syn, real, method, n=n, random_state=random_state, gate=gate, classifier=classifier, trtr=trtr
+            syn,
+            real,
+            method,
+            n=n,
+            random_state=random_state,
+            gate=gate,
+            classifier=classifier,
+            trtr=trtr,
+            detection_floor=floor,
         )
         trtr = report["methods"][method].get("utility", {}).get("trtr")
+        floor = report["methods"][method]["detection"]["floor"] or None
     if y_true_clusters is not None and syn.can_encode:
         predicted = syn.gaussians_.predict(syn.encode(real.X_train))
         report["adjusted_rand_index"] = float(adjusted_rand_score(np.asarray(y_true_clusters).astype(str), predicted))
@@ -295,6 +321,10 @@ def report_markdown(report: dict, *, title: str | None = None) -> str:
             )
             + " |"
         )
+    if all("detection" in m for m in report["methods"].values()) and report["methods"]:
+        from synth.realism import realism_markdown
+
+        lines += ["", "## Realism and privacy", "", *realism_markdown(report["methods"])]
     c = report.get("cleaning", {})
     if "columns" in c:
         from synth.data.tabular import summary_lines

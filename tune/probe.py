@@ -16,6 +16,12 @@ Each trial's own loss uses its own β(t), so comparing raw losses would reward a
 tiny β; the ELBO at one fixed β_ref (default 0.01, the VAE/GAN/FID report's β_max) is the same
 yardstick for every trial. The factor (2 − CAR) leaves a model whose samples all
 stay in their cluster at its ELBO and doubles it for one whose samples never do.
+
+Each probe also reports ``c2st_auc`` (lower is better; select it with
+``--metric c2st_auc``): the 5-fold detection AUC of gradient-boosted trees
+telling the held-out real rows from as many probe samples, in model space
+(synth.metrics.detection; 0.5 = indistinguishable). NaN when the hold-out has
+fewer than 5 rows.
 """
 
 from __future__ import annotations
@@ -23,13 +29,14 @@ from __future__ import annotations
 import numpy as np
 import torch
 
-from synth.errors import GenerationError, UnknownClusterError
+from synth.errors import DataError, GenerationError, UnknownClusterError
 from synth.latent_clusters import fit_latent_clusters
-from synth.metrics import cluster_adherence_rate, latent_frechet_distance
+from synth.metrics import cluster_adherence_rate, detection_auc, latent_frechet_distance
 
 BETA_REF = 0.01  # the VAE/GAN/FID report's β_max
 PROBE_METHOD = "random"
 HIGHER_IS_BETTER = {"car"}
+C2ST_FOLDS = 5
 
 
 def val_elbo(logs: dict, *, beta_ref: float) -> float:
@@ -73,7 +80,7 @@ def method_metrics(snap, Z_train: np.ndarray, X_holdout, y_holdout, *, n: int, r
         try:
             samples = snap.generate(n, method=PROBE_METHOD, random_state=random_state, accept_reject=True)
         except GenerationError:
-            return {"car": 0.0, "latent_fd": float("nan"), "latent_fd_rel": float("nan")}
+            return {"car": 0.0, "latent_fd": float("nan"), "latent_fd_rel": float("nan"), "c2st_auc": float("nan")}
         codes = np.array([snap.cluster_code(c) for c in samples.labels])
         car = cluster_adherence_rate(
             snap.encode(samples.data), codes, predict=snap.gaussians_.predict, in_region=snap.gaussians_.in_region
@@ -85,11 +92,29 @@ def method_metrics(snap, Z_train: np.ndarray, X_holdout, y_holdout, *, n: int, r
             for k in range(len(snap.cluster_names_))
             if (hold_codes == k).sum() >= 2 and (codes == k).sum() >= 2
         ]
+        c2st = _c2st(snap, X_holdout, samples.data, random_state=random_state)
     finally:
         module.train(was_training)
     fd = float(np.mean(fds)) if fds else float("nan")
     scale = float(np.trace(np.atleast_2d(np.cov(Z_train, rowvar=False))))
-    return {"car": float(car), "latent_fd": fd, "latent_fd_rel": fd / scale if scale > 0 else float("nan")}
+    return {
+        "car": float(car),
+        "latent_fd": fd,
+        "latent_fd_rel": fd / scale if scale > 0 else float("nan"),
+        "c2st_auc": c2st,
+    }
+
+
+def _c2st(snap, X_holdout, X_samples, *, random_state: int) -> float:
+    """Detection AUC of held-out real rows vs samples in model space (NaN if too few rows)."""
+    real = np.asarray(snap.transform_features(X_holdout), dtype=np.float64)
+    fake = np.asarray(snap.transform_features(X_samples), dtype=np.float64)
+    try:
+        return detection_auc(
+            real.reshape(len(real), -1), fake.reshape(len(fake), -1), n_folds=C2ST_FOLDS, random_state=random_state
+        )["auc"]
+    except DataError:
+        return float("nan")
 
 
 def _holdout_codes(snap, z_hold: np.ndarray, y_holdout) -> np.ndarray:

@@ -179,7 +179,7 @@ def register(sub) -> None:
     )
     g.add_argument(
         "--metric",
-        help="what to optimise: any reported metric, e.g. val_elbo, car, latent_fd_rel "
+        help="what to optimise: any reported metric, e.g. val_elbo, car, latent_fd_rel, c2st_auc "
         "(default objective = val ELBO at β_ref × (2 − CAR))",
     )
     g.add_argument("--mode", choices=["min", "max"], help="default: max for car, min otherwise")

@@ -5,9 +5,13 @@ adherence          cluster adherence rate (CAR) of re-encoded samples
 fidelity           per-column KS / total variation, correlation difference
 utility            TRTR / TSTR / augmentation lift of a simple classifier
 privacy            distance to closest record (DCR) and the holdout ratio
+detection          C2ST: k-fold ROC AUC of a classifier telling real from synthetic, with its floor
+support            α-precision, β-recall, authenticity (Alaa et al. 2022) and PRDC (Naeem et al. 2020)
+membership         membership-inference attack AUC (distance and density-ratio attacks)
 """
 
 from synth.metrics.adherence import cluster_adherence_rate
+from synth.metrics.detection import c2st, detection_auc, image_detection
 from synth.metrics.fidelity import correlation_difference, ks_per_column
 from synth.metrics.gaussian_distance import (
     bhattacharyya_distance,
@@ -17,10 +21,19 @@ from synth.metrics.gaussian_distance import (
     latent_frechet_distance,
     sqrtm_psd,
 )
+from synth.metrics.membership import membership_inference
 from synth.metrics.privacy import distance_to_closest_record
+from synth.metrics.support import alpha_precision, prdc, support_metrics
 from synth.metrics.utility import utility_report
 
 __all__ = [
+    "alpha_precision",
+    "c2st",
+    "detection_auc",
+    "image_detection",
+    "membership_inference",
+    "prdc",
+    "support_metrics",
     "bhattacharyya_distance",
     "cluster_adherence_rate",
     "correlation_difference",

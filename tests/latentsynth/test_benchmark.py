@@ -73,7 +73,12 @@ def _check_files(out):
     assert cell["tstr_accuracy"]["n"] == 2 and cell["car"]["std"] >= 0  # mean ± std over the two seeds
     assert [r["seed"] for r in result["runs"]] == [0, 0, 0, 1, 1, 1]
     assert result["runs"][0]["latent_dim"] == 3 and result["runs"][2]["epochs_run"] == 3
-    assert set(result["verdict"]["tiny"]) == {"tstr_accuracy", "ok"} | ({"quality"} if cell["quality"] else set())
+    assert set(result["verdict"]["tiny"]) == {"tstr_accuracy", "detection_auc", "ok"} | (
+        {"quality"} if cell["quality"] else set()
+    )
+    assert 0.0 <= cell["detection_auc"]["mean"] <= 1.0 and 0.0 <= cell["mia_auc"]["mean"] <= 1.0
+    extra = result["runs"][0]["methods"]["random"]["extra"]
+    assert extra["support_feature_space"] == "scaled features (model space)" and set(extra["mia"]) == {"dcr", "domias"}
     return result, md
 
 
@@ -155,6 +160,23 @@ def test_best_per_column_and_the_verdict():
         model="vae",
     )
     assert not worse["d"]["ok"]
+    detected = verdict(
+        summarise(
+            [
+                {
+                    **r,
+                    "methods": {
+                        "random": {**r["methods"]["random"], "detection_auc": 0.9 if r["model"] == "vae" else 0.7}
+                    },
+                }
+                for r in runs
+            ]
+        ),
+        model="vae",
+    )
+    assert not detected["d"]["ok"] and detected["d"]["detection_auc"]["delta"] == pytest.approx(0.2)
+    assert detected["d"]["tstr_accuracy"]["ok"]  # higher detection AUC is what fails, not TSTR
+    assert _best([0.45, 0.62, 0.52], "half") == {2}
     md = benchmark_markdown(
         {
             "spec": {

@@ -44,6 +44,14 @@ def test_quick_demo_writes_everything(tmp_path):
     assert set(bench["verdict"]) == {"iris", "digits"}
     printed = "\n".join(lines)
     assert "vae matches or beats identity" in printed and "tstr_accuracy" in printed
+    assert "detection_auc" in printed and "mia_auc" in printed
+    for row in saved["summary"]["runs"]:  # realism and privacy of every run, method random
+        assert 0.0 <= row["detection_auc"] <= 1.0 and 0.0 <= row["mia_auc"] <= 1.0, row
+    assert saved["digits"]["methods"]["random"]["support"]["feature_space"] in (
+        "pixels",
+        "inception pool3 (pytorch-fid)",
+    )
+    assert "How to read this" in (out / "report.md").read_text()
     assert "## identity baseline vs the default model" in (out / "report.md").read_text()
     with pytest.raises(ConfigError, match="already exists"):
         run_demo(out, quick=True, log=lines.append)

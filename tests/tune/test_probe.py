@@ -53,3 +53,8 @@ def test_method_metrics_on_a_trained_model(iris_synth, iris_frame):
     assert method_metrics(snap, Z, holdout, labels, n=150, random_state=3) == first  # seeded
     unlabelled = method_metrics(snap, Z, holdout, None, n=150, random_state=3)
     assert unlabelled["car"] == first["car"]  # CAR never looks at the real rows
+    # the detection objective: held-out rows vs probe samples, seeded, and NaN when too few rows
+    assert 0.0 <= first["c2st_auc"] <= 1.0
+    assert unlabelled["c2st_auc"] == first["c2st_auc"]
+    tiny = method_metrics(snap, Z, holdout.iloc[:3], labels[:3], n=150, random_state=3)
+    assert math.isnan(tiny["c2st_auc"])
