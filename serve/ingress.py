@@ -284,6 +284,7 @@ class Ingress:
                 "model",
                 f"model {model!r} holds {summary.get('data_kind')} data; use "
                 f"/generate/{'tabular' if summary.get('data_kind') == 'tabular' else 'image'}",
+                "wrong_data_kind",
             )
         call = GenerateCall(n=samples, seed=seed, format=file_format)
         return await self._generate(model, call, where="query", rename={"n": "samples", "format": "file_format"})

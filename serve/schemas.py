@@ -16,7 +16,7 @@ from synth.generate import METHODS
 
 Method = Literal[METHODS]  # type: ignore[valid-type]
 Format = Literal["json", "csv", "png", "npz"]
-SEED_MAX = 2**63 - 1
+SEED_MAX = 2**53 - 1  # the largest integer every JSON reader keeps exact (I-JSON, RFC 7493 §2.2)
 
 
 class MethodOptionsBody(BaseModel):
