@@ -138,3 +138,8 @@ def test_conditional_requests_and_declared_constraints_go_through_generate(iris_
     assert len(frame) == 40 and (frame["sepal_width"] <= frame["petal_length"]).all()
     unconstrained = iris_synth.generate(200, random_state=2).data
     assert (unconstrained["sepal_width"] > unconstrained["petal_length"]).any()  # the constraint bites
+
+
+def test_a_png_of_one_image(digits_synth):
+    (png,) = generate_many(LoadedModel("digits", digits_synth, None), [GenerateCall(n=1, seed=3, format="png")])
+    assert isinstance(png, Payload) and png.body.startswith(b"\x89PNG")
