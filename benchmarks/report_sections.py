@@ -405,3 +405,35 @@ def render_tabular_scale(data: dict) -> list[str]:
     if not data.get("sdv"):
         lines += ["SDV was not installed (`pip install 'latentsynth[bench]'`): no GaussianCopula / TVAE rows.", ""]
     return lines
+
+
+# --- conditional sampling ------------------------------------------------------------------------
+
+
+@section(
+    "conditions.json",
+    "Conditional sampling",
+    "Rows that satisfy a condition ([conditions](conditions.md)), three ways: `steered` (the default "
+    "conditional sampler), `mixture` (`steer=False`: the pilot-estimated cluster mixture, plain rejection inside "
+    "clusters) and `reject` (plain accept/reject of decoded rows: unconditional batches filtered by the "
+    "condition), for upper-tail conditions keeping about 50 %, 10 %, 1 % and 0.2 % of the model's own rows (the "
+    "share of real rows kept is given too). Decodes per returned row is the cost that grows as a condition gets "
+    "rarer; rows/s includes the pilot draws.",
+    from_keys("python benchmarks/conditions.py", "n", "seeds", "epochs"),
+)
+def render_conditions(data: dict) -> list[str]:
+    columns = [("table", "table"), ("condition", "condition"), ("model share", "model_share", ".3f")]
+    columns += [("real share", "real_share", ".3f"), ("sampler", "mode"), ("rows/s", "rows_per_s", ",.0f")]
+    columns += [("acceptance", "acceptance_rate", ".4f"), ("decodes/row", "decodes_per_row", ".1f")]
+    columns += [("share met", "share_met", ".3f")]
+    lines = [f"{data['n']} rows per request; means over seeds {', '.join(map(str, data['seeds']))}.", ""]
+    lines += grid(data["results"], columns)
+    by = {(r["table"], r["target_share"], r["mode"]): r for r in data["results"]}
+    ratios = [
+        f"{t} at {s:.1%}: {by[(t, s, 'reject')]['decodes_per_row'] / by[(t, s, 'steered')]['decodes_per_row']:.1f}×"
+        for t, s, mode in by
+        if mode == "steered" and s <= 0.01 and (t, s, "reject") in by
+    ]
+    if ratios:
+        lines += [f"Decodes of plain accept/reject over those of the steered sampler: {'; '.join(ratios)}.", ""]
+    return lines

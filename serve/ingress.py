@@ -13,6 +13,7 @@ from __future__ import annotations
 import asyncio
 import hmac
 import logging
+import math
 from typing import Literal
 
 from fastapi import FastAPI, HTTPException, Query, Request, Security
@@ -25,7 +26,7 @@ from ray.exceptions import RayActorError
 from ray.serve.exceptions import BackPressureError, DeploymentUnavailableError, ReplicaUnavailableError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from serve import schemas
+from serve import openapi, schemas
 from serve.models_dir import model_dir, model_names, model_summary
 from serve.protocol import Failure, GenerateCall, Payload
 from serve.settings import MAX_N_CEILING, ServeArgs
@@ -89,8 +90,9 @@ async def _wait(response):
     return await response
 
 
-def invalid(where: str, field: str | None, message: str, kind: str = "value_error") -> RequestValidationError:
-    loc = (where,) if field is None else (where, field)
+def invalid(where: str, field, message: str, kind: str = "value_error") -> RequestValidationError:
+    """A 422 at ``(where, *field)``; ``field`` a name, a tuple of names or None."""
+    loc = (where,) if field is None else (where, *field) if isinstance(field, tuple) else (where, field)
     return RequestValidationError([{"loc": loc, "msg": message, "type": kind}])
 
 
@@ -99,6 +101,7 @@ def invalid(where: str, field: str | None, message: str, kind: str = "value_erro
 class Ingress:
     def __init__(self, generator, fid, settings: ServeArgs, api_key: str | None):
         self._generator, self._fid, self._settings, self._api_key = generator, fid, settings, api_key
+        openapi.install(app, settings, api_key_required=api_key is not None)
 
     # ------------------------------------------------------------- helpers
     def _authorize(self, key: str | None) -> None:
@@ -192,11 +195,15 @@ class Ingress:
         key: str | None = Security(API_KEY),
     ) -> Response:
         """``n`` samples of one model. json: rows or images with per-sample provenance;
-        csv (tables), png (image grid), npz (images, labels, latents, provenance_*)."""
+        csv (tables), png (image grid), npz (images, labels, latents, provenance_*).
+        ``conditions`` / ``constraints``: every returned row satisfies them (docs/conditions.md);
+        ``report`` says how many rows could be met, the acceptance rate and the draws used."""
         self._authorize(key)
         self._model_or_404(name)
         self._check_n(body.n, "body", "n")
         options = body.method_options.given() if body.method_options else {}
+        # a conditional loop stops in time to answer: at most half the request timeout
+        budget = min(body.time_budget_s or math.inf, 0.5 * self._settings.request_timeout_s)
         call = GenerateCall(
             n=body.n,
             cluster=body.cluster,
@@ -207,6 +214,10 @@ class Ingress:
             q=body.q,
             format=body.format,
             method_options=options,
+            **body.request(),
+            max_tries=body.max_tries,
+            time_budget_s=budget,
+            steer=body.steer,
         )
         return await self._generate(name, call)
 
@@ -273,6 +284,7 @@ class Ingress:
                 "model",
                 f"model {model!r} holds {summary.get('data_kind')} data; use "
                 f"/generate/{'tabular' if summary.get('data_kind') == 'tabular' else 'image'}",
+                "wrong_data_kind",
             )
         call = GenerateCall(n=samples, seed=seed, format=file_format)
         return await self._generate(model, call, where="query", rename={"n": "samples", "format": "file_format"})

@@ -23,7 +23,7 @@ import torch
 
 from serve.payloads import encode_samples, formats_for
 from serve.protocol import Failure, GenerateCall, Payload, failure_from
-from synth.errors import LatentSynthError
+from synth.errors import GenerationError, LatentSynthError
 from synth.synthesizer import DECODE_CHUNK, LatentDraw, LatentSynthesizer, Samples
 
 ALIGNMENTS = (8, 16, 32, 64, 128)
@@ -120,9 +120,11 @@ class LoadedModel:
 
 def generate_many(model: LoadedModel, calls: list[GenerateCall]) -> list[Payload | Failure]:
     """Serve a batch of requests for one model: draw each request's latents with its own seed,
-    decode them together, encode each response. One request's error is only its own."""
+    decode them together, encode each response. One request's error is only its own. Requests
+    with conditions or constraints (and every request of a model with declared constraints) are
+    accept/reject loops over decoded rows: they run ``syn.generate`` on their own."""
     syn = model.syn
-    draws: list[LatentDraw | Failure] = []
+    draws: list[LatentDraw | Samples | Failure] = []
     for call in calls:
         if call.format not in formats_for(syn.data_kind_):
             draws.append(
@@ -134,22 +136,24 @@ def generate_many(model: LoadedModel, calls: list[GenerateCall]) -> list[Payload
                     "unsupported_format",
                 )
             )
-            continue
-        try:
-            draws.append(
-                syn.draw_latents(
-                    call.n,
-                    cluster=call.cluster,
-                    method=call.method,
-                    random_state=call.seed,
-                    accept_reject=call.accept_reject,
-                    back_project=call.back_project,
-                    q=call.q,
-                    **call.method_options,
+        elif call.conditional or getattr(syn, "constraints_", None):
+            draws.append(_generate_checked(model, call))
+        else:
+            try:
+                draws.append(
+                    syn.draw_latents(
+                        call.n,
+                        cluster=call.cluster,
+                        method=call.method,
+                        random_state=call.seed,
+                        accept_reject=call.accept_reject,
+                        back_project=call.back_project,
+                        q=call.q,
+                        **call.method_options,
+                    )
                 )
-            )
-        except LatentSynthError as exc:
-            draws.append(failure_from(exc, model=model.name))
+            except LatentSynthError as exc:
+                draws.append(failure_from(exc, model=model.name))
     ok = [i for i, d in enumerate(draws) if isinstance(d, LatentDraw)]
     decoded = dict(
         zip(ok, decode_many(syn, [draws[i].latents for i in ok], align=model.align, codes=[draws[i].codes for i in ok]))
@@ -159,7 +163,11 @@ def generate_many(model: LoadedModel, calls: list[GenerateCall]) -> list[Payload
         if isinstance(drawn, Failure):
             results.append(drawn)
             continue
-        samples = Samples(decoded[i], drawn.labels, drawn.latents, drawn.provenance, drawn.stats)
+        samples = (
+            drawn
+            if isinstance(drawn, Samples)
+            else Samples(decoded[i], drawn.labels, drawn.latents, drawn.provenance, drawn.stats)
+        )
         results.append(
             encode_samples(
                 samples,
@@ -171,3 +179,31 @@ def generate_many(model: LoadedModel, calls: list[GenerateCall]) -> list[Payload
             )
         )
     return results
+
+
+def _generate_checked(model: LoadedModel, call: GenerateCall) -> Samples | Failure:
+    """``syn.generate`` with the call's conditions and constraints; a request the model cannot
+    meet is a 422 naming the conditions (or constraints)."""
+    try:
+        return model.syn.generate(
+            call.n,
+            cluster=call.cluster,
+            method=call.method,
+            random_state=call.seed,
+            accept_reject=call.accept_reject,
+            back_project=call.back_project,
+            q=call.q,
+            conditions=call.conditions,
+            constraints=call.constraints,
+            max_tries=call.max_tries,
+            time_budget_s=call.time_budget_s,
+            steer=call.steer,
+            **call.method_options,
+        )
+    except GenerationError as exc:
+        part = "conditions" if call.conditions else "constraints" if call.constraints else None
+        if part is None:  # only the model's declared constraints: the gate settings are at fault
+            return failure_from(exc, model=model.name)
+        return Failure(422, str(exc), part, "generation_error")
+    except LatentSynthError as exc:
+        return failure_from(exc, model=model.name)

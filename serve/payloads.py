@@ -33,7 +33,14 @@ def formats_for(data_kind: str) -> tuple[str, ...]:
 
 
 def provenance_records(provenance: pd.DataFrame) -> list[dict]:
-    """One JSON-ready dict per sample: cluster, method, seed, d2, in_region, accepted, back_projected."""
+    """One JSON-ready dict per sample: cluster, method, seed, d2, in_region, accepted, back_projected
+    (and conditions, tries for conditional requests)."""
+    if "tries" in provenance.columns:
+        plain = provenance_records(provenance.drop(columns=["conditions", "tries"]))
+        return [
+            {**row, "conditions": str(c), "tries": int(t)}
+            for row, c, t in zip(plain, provenance["conditions"], provenance["tries"])
+        ]
     return [
         {
             "cluster": str(c),
@@ -56,9 +63,24 @@ def provenance_records(provenance: pd.DataFrame) -> list[dict]:
     ]
 
 
-def summary_header(*, model: str, method: str, seed: int, n: int, stats: dict) -> dict[str, str]:
+def report_dict(report: dict | None) -> dict | None:
+    """A conditional request's report, with a ``warning`` when the request was only partly met."""
+    if report is None:
+        return None
+    out = {k: (float(v) if isinstance(v, (float, np.floating)) else v) for k, v in report.items()}
+    if out["returned"] < out["requested"]:
+        out["warning"] = (
+            f"only {out['returned']} of {out['requested']} rows satisfied {out['conditions']} within the budget "
+            f"({out['drawn']} draws); raise max_tries / time_budget_s or widen the conditions"
+        )
+    return out
+
+
+def summary_header(*, model: str, method: str, seed: int, n: int, stats: dict, report=None) -> dict[str, str]:
     """Provenance of a csv/png body, which has no room for it: one compact JSON header."""
     summary = {"model": model, "n": n, "method": method, "seed": seed, "stats": stats}
+    if report is not None:
+        summary["report"] = report
     return {
         "X-Latentsynth-Provenance": json.dumps(summary, separators=(",", ":"), ensure_ascii=True),
         "X-Latentsynth-Seed": str(seed),
@@ -104,8 +126,9 @@ def encode_samples(
     prov = samples.provenance
     method, seed, n = str(prov["method"].iloc[0]), int(prov["seed"].iloc[0]), len(prov)
     labels = [str(v) for v in samples.labels]
+    report = report_dict(samples.report)
     if fmt in ("csv", "png"):
-        headers = summary_header(model=model, method=method, seed=seed, n=n, stats=samples.stats)
+        headers = summary_header(model=model, method=method, seed=seed, n=n, stats=samples.stats, report=report)
         if fmt == "csv":
             frame = samples.data.assign(**{label_name or "cluster": samples.labels})
             return Payload(frame.to_csv(index=False).encode(), MEDIA_TYPES["csv"], headers)
@@ -124,7 +147,7 @@ def encode_samples(
                 for c in prov.columns
             },
         }
-        headers = summary_header(model=model, method=method, seed=seed, n=n, stats=samples.stats)
+        headers = summary_header(model=model, method=method, seed=seed, n=n, stats=samples.stats, report=report)
         return Payload(npz_bytes(arrays), MEDIA_TYPES["npz"], headers)
     body = {
         "model": model,
@@ -136,6 +159,8 @@ def encode_samples(
         "provenance": provenance_records(prov),
         "stats": samples.stats,
     }
+    if report is not None:
+        body["report"] = report
     if data_kind == "tabular":
         split = samples.data.to_dict(orient="split")
         body.update(columns=[str(c) for c in split["columns"]], rows=[[_cell(v) for v in r] for r in split["data"]])

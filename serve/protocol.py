@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 
 from synth.errors import (
     ArtifactError,
+    ConditionError,
     ConfigError,
     DataError,
     GenerationError,
@@ -34,6 +35,15 @@ class GenerateCall:
     q: float | None = None
     format: str = "json"
     method_options: dict = field(default_factory=dict)
+    conditions: dict | None = None
+    constraints: list | None = None
+    max_tries: int | None = None
+    time_budget_s: float | None = None
+    steer: bool = True
+
+    @property
+    def conditional(self) -> bool:
+        return bool(self.conditions or self.constraints)
 
 
 @dataclass(frozen=True)
@@ -51,13 +61,17 @@ class Failure:
 
     status: int
     detail: str
-    field: str | None = None
+    field: str | tuple | None = None  # a tuple: a path into the body, e.g. ("conditions", "age")
     kind: str = "value_error"
 
 
 def failure_from(exc: LatentSynthError, *, model: str) -> Failure:
     """The HTTP reading of a library error (bad cluster/method/n/format → 422 naming it)."""
     message = str(exc)
+    if isinstance(exc, ConditionError):  # "conditions: …" / "constraints: …" name their part of the body
+        part = "constraints" if message.startswith("constraints") else "conditions"
+        named = part == "conditions" and exc.field is not None  # constraints is a list: the message names the column
+        return Failure(422, message, (part, exc.field) if named else part, "condition_error")
     if isinstance(exc, UnknownClusterError):
         return Failure(422, message, "cluster", "unknown_cluster")
     if isinstance(exc, UnknownMethodError):

@@ -122,12 +122,14 @@ class RowFilter:
     constraints: list[Constraint]
     predicates: list[Callable] = field(default_factory=list)
     clusters: tuple | None = None  # cluster names the label conditions allow (None: all)
+    label: str = "cluster"  # the label column's name, for ``describe``
 
     def __bool__(self) -> bool:
         return bool(self.conditions or self.constraints or self.predicates or self.clusters is not None)
 
     def describe(self) -> str:
-        parts = [c.describe() for c in self.conditions] + [c.describe() for c in self.constraints]
+        parts = [] if self.clusters is None else [Condition(self.label, values=self.clusters).describe()]
+        parts += [c.describe() for c in self.conditions] + [c.describe() for c in self.constraints]
         parts += [getattr(p, "__name__", "predicate") for p in self.predicates]
         return "; ".join(parts)
 
@@ -175,7 +177,7 @@ def compile_filter(
             predicates.append(item)
         else:
             checks.append(_constraint(item, columns))
-    return RowFilter(parsed, checks, predicates, clusters)
+    return RowFilter(parsed, checks, predicates, clusters, label or "cluster")
 
 
 def _label_clusters(name: str, spec, cluster_names: list) -> tuple:

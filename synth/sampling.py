@@ -53,7 +53,7 @@ def allocate(n: int, weights: np.ndarray) -> np.ndarray:
 
 def fresh_seed() -> int:
     """A seed from the OS's entropy, for calls that give no ``random_state``."""
-    return int(np.random.SeedSequence().entropy % (2**63))
+    return int(np.random.SeedSequence().entropy % (2**53))  # exact in any JSON reader (RFC 7493)
 
 
 def check_seed(random_state) -> int:

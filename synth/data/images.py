@@ -13,9 +13,9 @@ from synth.data.minmax import MinMaxArrays
 from synth.errors import DataError
 
 
-def as_image_batch(X, *, min_count: int = 2) -> np.ndarray:
+def as_image_batch(X, *, min_images: int = 2) -> np.ndarray:
     """Validate and return an (N, C, H, W) array; (N, H, W) is read as one channel. Fitting needs
-    ``min_count`` = 2 images (a range, a covariance); scaling one image for a grid needs 1."""
+    ``min_images`` ≥ 2; scaling generated images (``transform``) takes one."""
     X = np.asarray(X)
     if X.ndim == 3:
         X = X[:, None]
@@ -26,8 +26,8 @@ def as_image_batch(X, *, min_count: int = 2) -> np.ndarray:
             f"images must have 1 or 3 channels in axis 1 (N, C, H, W), got {X.shape[1]}; "
             "transpose channels-last arrays with X.transpose(0, 3, 1, 2)"
         )
-    if X.shape[0] < min_count:
-        raise DataError(f"need at least {min_count} images, got {X.shape[0]}")
+    if X.shape[0] < min_images:
+        raise DataError(f"need at least {min_images} images, got {X.shape[0]}")
     if not np.issubdtype(X.dtype, np.number):
         raise DataError(f"images must be numeric, got dtype {X.dtype}")
     if not np.isfinite(X).all():
@@ -54,7 +54,7 @@ class ImageTransformer(MinMaxArrays):
         return self
 
     def transform(self, X) -> np.ndarray:
-        X = as_image_batch(X, min_count=1)
+        X = as_image_batch(X, min_images=1)
         if tuple(X.shape[1:]) != self.shape_:
             raise DataError(f"images have shape {tuple(X.shape[1:])}, the model expects {self.shape_}")
         return self._scale(X.astype(np.float64))

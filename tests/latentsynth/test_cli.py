@@ -184,3 +184,70 @@ def test_subprocess_error_has_no_traceback(tmp_path):
     )
     assert run.returncode == 2
     assert "file not found" in run.stderr and "Traceback" not in run.stderr
+
+
+def test_generate_with_conditions_and_constraints(iris_artifact, tmp_path, capsys, cli_fails):
+    """Rows meet every --condition/--constraint, the report goes to stderr, the provenance file
+    says what each row was checked against, and the rows are those of the Python API."""
+    from synth.synthesizer import LatentSynthesizer
+
+    argv = ["generate", str(iris_artifact), "--n", "20", "--seed", "3", "--condition", "species=setosa,virginica"]
+    argv += ["--condition", "sepal_length=5.0:6.5", "--constraint", "petal_width<=petal_length"]
+    argv += ["--constraint", "petal_width>0", "--provenance", str(tmp_path / "p.csv")]
+    assert main(argv) == 0
+    captured = capsys.readouterr()
+    frame = pd.read_csv(__import__("io").StringIO(captured.out))
+    assert len(frame) == 20 and set(frame["species"]) <= {"setosa", "virginica"}
+    assert frame["sepal_length"].between(5.0, 6.5).all() and (frame["petal_width"] <= frame["petal_length"]).all()
+    assert (frame["petal_width"] > 0).all()
+    assert "20 of 20 rows" in captured.err and "acceptance rate" in captured.err
+    provenance = pd.read_csv(tmp_path / "p.csv")
+    assert len(provenance) == 20 and provenance["accepted"].all() and (provenance["tries"] >= 1).all()
+    assert "sepal_length∈[5.0, 6.5]" in provenance["conditions"].iloc[0]
+
+    expect = LatentSynthesizer.load(iris_artifact).generate(
+        20,
+        random_state=3,
+        conditions={"species": ["setosa", "virginica"], "sepal_length": [5.0, 6.5]},
+        constraints=[
+            {"kind": "inequality", "low": "petal_width", "high": "petal_length"},
+            {"kind": "positive", "column": "petal_width"},
+        ],
+    )
+    assert captured.out == expect.data.assign(species=expect.labels).to_csv(index=False)
+
+    request = tmp_path / "request.json"
+    request.write_text(json.dumps({"conditions": {"species": "setosa", "sepal_length": [5.0, 6.5]}, "constraints": []}))
+    out = tmp_path / "c.csv"
+    assert main(["generate", str(iris_artifact), "--n", "5", "--conditions", str(request), "--out", str(out)]) == 0
+    assert "5 of 5 rows" in capsys.readouterr().out and set(pd.read_csv(out)["species"]) == {"setosa"}
+
+    cli_fails(["generate", str(iris_artifact), "--condition", "colour=red"], "unknown column 'colour'")
+    cli_fails(["generate", str(iris_artifact), "--condition", "sepal_length=long"], "'sepal_length' is numeric")
+    cli_fails(["generate", str(iris_artifact), "--condition", "species=rose"], "rose")
+    cli_fails(["generate", str(iris_artifact), "--condition", "sepal_length=50:60"], "outside the values seen")
+    cli_fails(["generate", str(iris_artifact), "--condition", "sepal_length"], "COLUMN=VALUE")
+    cli_fails(["generate", str(iris_artifact), "--constraint", "petal_width~petal_length"], "--constraint expects")
+    cli_fails(["generate", str(iris_artifact), "--constraint", "positive:colour"], "unknown column 'colour'")
+    cli_fails(["generate", str(iris_artifact), "--conditions", str(tmp_path / "none.json")], "cannot read it")
+    impossible = ["--condition", "species=setosa", "--condition", "petal_length=6.5:6.9", "--max-tries", "3000"]
+    cli_fails(["generate", str(iris_artifact), *impossible], "impossible")
+
+
+def test_condition_and_constraint_syntax():
+    from latentsynth.commands.conditions import parse_condition, parse_constraint
+
+    kinds = {"age": "numeric", "day": "datetime", "island": "categorical"}
+    assert parse_condition("age=60:80", kinds) == ("age", [60.0, 80.0])
+    assert parse_condition("age=60..", kinds) == ("age", [60.0, None])
+    assert parse_condition("age=:80", kinds) == ("age", [None, 80.0])
+    assert parse_condition("age=61", kinds) == ("age", 61.0)
+    assert parse_condition("day=2020-01-01 10:00..2020-02-01", kinds) == ("day", ["2020-01-01 10:00", "2020-02-01"])
+    assert parse_condition("island=Dream,Biscoe", kinds) == ("island", ["Dream", "Biscoe"])
+    assert parse_condition("island=Dream", kinds) == ("island", "Dream")
+    assert parse_constraint("start<end") == {"kind": "inequality", "low": "start", "high": "end", "strict": True}
+    assert parse_constraint("end >= start") == {"kind": "inequality", "low": "start", "high": "end", "strict": False}
+    assert parse_constraint("price>=0") == {"kind": "positive", "column": "price", "strict": False}
+    assert parse_constraint("0<loss") == {"kind": "positive", "column": "loss", "strict": True}
+    assert parse_constraint("negative:loss") == {"kind": "negative", "column": "loss"}
+    assert parse_constraint('{"kind": "positive", "column": "x"}') == {"kind": "positive", "column": "x"}

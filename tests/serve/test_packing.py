@@ -1,8 +1,10 @@
 """Packed decoding gives each request exactly the bytes it gets alone."""
 
 import copy
+import json
 
 import numpy as np
+import pandas as pd
 import pytest
 import torch
 from hypothesis import given, settings
@@ -93,3 +95,51 @@ def test_one_bad_request_fails_alone(iris_synth):
     assert isinstance(unknown, Failure) and (unknown.status, unknown.field) == (422, "cluster")
     assert "rose" in unknown.detail and "setosa" in unknown.detail
     assert isinstance(wrong_format, Failure) and wrong_format.field == "format"
+
+
+def test_conditional_requests_and_declared_constraints_go_through_generate(iris_synth):
+    """A conditional call gets the rows of ``syn.generate`` with its conditions (csv: the same
+    bytes); a model with declared constraints never serves a row that breaks them; bad and
+    impossible conditions fail alone, naming their field."""
+    from synth.conditions import Constraint
+
+    model = LoadedModel("iris", iris_synth, row_alignment(iris_synth))
+    conditions = {"species": ["setosa", "virginica"], "sepal_length": [5.0, 6.5]}
+    constraints = [{"kind": "inequality", "low": "petal_width", "high": "petal_length"}]
+    asked = dict(n=9, seed=4, conditions=conditions, constraints=constraints)
+    csv, js, plain, unknown, wrong, impossible = generate_many(
+        model,
+        [
+            GenerateCall(**asked, format="csv"),
+            GenerateCall(**asked),
+            GenerateCall(n=3, seed=4),
+            GenerateCall(n=3, conditions={"colour": "red"}),
+            GenerateCall(n=3, conditions={"sepal_length": "long"}),
+            GenerateCall(n=3, seed=1, conditions={"species": "setosa", "petal_length": [6.5, 6.9]}, max_tries=4000),
+        ],
+    )
+    expect = iris_synth.generate(9, random_state=4, conditions=conditions, constraints=constraints)
+    assert csv.body == expect.data.assign(species=expect.labels).to_csv(index=False).encode()
+    report = json.loads(csv.headers["X-Latentsynth-Provenance"])["report"]
+    assert report["returned"] == 9 and 0 < report["acceptance_rate"] <= 1
+    body = json.loads(js.body)
+    assert body["rows"] == expect.data.to_dict(orient="split")["data"] and body["labels"] == list(expect.labels)
+    assert [p["tries"] for p in body["provenance"]] == expect.provenance["tries"].tolist()
+    assert body["report"]["conditions"] == expect.report["conditions"] and "report" not in json.loads(plain.body)
+    assert (unknown.status, unknown.field) == (422, ("conditions", "colour"))
+    assert (wrong.status, wrong.field) == (422, ("conditions", "sepal_length")) and "numeric" in wrong.detail
+    assert (impossible.status, impossible.field, impossible.kind) == (422, "conditions", "generation_error")
+
+    declared = copy.copy(iris_synth)
+    declared.constraints_ = [Constraint("inequality", ("sepal_width", "petal_length"))]
+    (checked,) = generate_many(LoadedModel("iris", declared, model.align), [GenerateCall(n=40, seed=2)])
+    rows = json.loads(checked.body)
+    frame = pd.DataFrame(rows["rows"], columns=rows["columns"])
+    assert len(frame) == 40 and (frame["sepal_width"] <= frame["petal_length"]).all()
+    unconstrained = iris_synth.generate(200, random_state=2).data
+    assert (unconstrained["sepal_width"] > unconstrained["petal_length"]).any()  # the constraint bites
+
+
+def test_a_png_of_one_image(digits_synth):
+    (png,) = generate_many(LoadedModel("digits", digits_synth, None), [GenerateCall(n=1, seed=3, format="png")])
+    assert isinstance(png, Payload) and png.body.startswith(b"\x89PNG")
