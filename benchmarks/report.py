@@ -22,6 +22,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))  # the sibling modules below
 
 import report_sections  # noqa: E402,F401  (registers the sections)
+import report_sections_data  # noqa: E402,F401  (and these, after them)
 from report_format import GENERATED, PAGE, RESULTS, SECTIONS, Section, machine, slug  # noqa: E402
 
 

@@ -1,0 +1,79 @@
+"""Renderers of the table-scale and conditional-sampling results (see benchmarks/report.py); imported
+after report_sections, so these sections follow its sections on the page."""
+
+from __future__ import annotations
+
+from report_format import command, from_keys, grid, section
+
+# --- tabular scale ----------------------------------------------------------------------------
+
+
+def _scale_command(d: dict) -> str:
+    rows = sorted({r["rows"] for r in d["runs"]})
+    systems = list(dict.fromkeys(r["system"] for r in d["runs"]))
+    every = d["sdv"] and set(systems) == {"latentsynth", "gaussian_copula", "tvae"}
+    pairs = [("rows", rows), ("columns", None if d["columns"] in ("auto", "compat") else d["columns"])]
+    pairs += [("systems", None if every or not d["sdv"] else systems)]
+    return command(
+        "python benchmarks/tabular_scale.py", pairs + [("seed", d["seed"] or None), ("no-sdv", not d["sdv"])]
+    )
+
+
+@section(
+    "tabular_scale.json",
+    "Tabular fit and sample cost by row count",
+    "Fit seconds, sample rows/s and peak RSS of the default VAE on a seeded mixed table (numbers, heavy tails, "
+    "integers, categories, a boolean, a date, an id, missing cells) at growing row counts, against SDV's "
+    "GaussianCopula and TVAE on the same table; quality figures of `latentsynth benchmark` at the smallest size.",
+    _scale_command,
+)
+def render_tabular_scale(data: dict) -> list[str]:
+    lines = [data["note"], ""]
+    lines += [f"Columns handed to every system: `{data['columns']}`" + (":" if data["column_notes"] else "."), ""]
+    lines += [f"- {note}" for note in data["column_notes"]] + ([""] if data["column_notes"] else [])
+    steps = lambda r: (r.get("schedule") or {}).get("planned_steps")  # noqa: E731
+    plan = lambda r: (r.get("schedule") or {}).get("batch_size")  # noqa: E731
+    columns = [("system", "system"), ("rows", "rows", ","), ("fit s", "fit_seconds", ".1f")]
+    columns += [("sample rows/s", "sample_rows_per_s", ",.0f"), ("fit + sample s", "total_seconds", ".1f")]
+    columns += [("peak RSS MiB", "peak_rss_mib", ",.0f"), ("batch", plan), ("steps", steps, ",")]
+    columns += [("epochs run", "epochs_run"), ("quality", "quality", ".3f"), ("TSTR acc", "tstr_accuracy", ".3f")]
+    lines += grid([r for r in data["runs"] if "error" not in r], columns)
+    lines += [f"- {r['system']} at {r['rows']:,} rows: {r['error']}" for r in data["runs"] if "error" in r]
+    if data.get("speedup_vs_tvae"):
+        pairs = ", ".join(f"{int(n):,} rows {x:.1f}×" for n, x in data["speedup_vs_tvae"].items())
+        lines += [f"TVAE fit + sample time over latentsynth's: {pairs}.", ""]
+    if not data.get("sdv"):
+        lines += ["SDV was not installed (`pip install 'latentsynth[bench]'`): no GaussianCopula / TVAE rows.", ""]
+    return lines
+
+
+# --- conditional sampling ------------------------------------------------------------------------
+
+
+@section(
+    "conditions.json",
+    "Conditional sampling",
+    "Rows that satisfy a condition ([conditions](conditions.md)), three ways: `steered` (the default "
+    "conditional sampler), `mixture` (`steer=False`: the pilot-estimated cluster mixture, plain rejection inside "
+    "clusters) and `reject` (plain accept/reject of decoded rows: unconditional batches filtered by the "
+    "condition), for upper-tail conditions keeping about 50 %, 10 %, 1 % and 0.2 % of the model's own rows (the "
+    "share of real rows kept is given too). Decodes per returned row is the cost that grows as a condition gets "
+    "rarer; rows/s includes the pilot draws.",
+    from_keys("python benchmarks/conditions.py", "n", "seeds", "epochs"),
+)
+def render_conditions(data: dict) -> list[str]:
+    columns = [("table", "table"), ("condition", "condition"), ("model share", "model_share", ".3f")]
+    columns += [("real share", "real_share", ".3f"), ("sampler", "mode"), ("rows/s", "rows_per_s", ",.0f")]
+    columns += [("acceptance", "acceptance_rate", ".4f"), ("decodes/row", "decodes_per_row", ".1f")]
+    columns += [("share met", "share_met", ".3f")]
+    lines = [f"{data['n']} rows per request; means over seeds {', '.join(map(str, data['seeds']))}.", ""]
+    lines += grid(data["results"], columns)
+    by = {(r["table"], r["target_share"], r["mode"]): r for r in data["results"]}
+    ratios = [
+        f"{t} at {s:.1%}: {by[(t, s, 'reject')]['decodes_per_row'] / by[(t, s, 'steered')]['decodes_per_row']:.1f}×"
+        for t, s, mode in by
+        if mode == "steered" and s <= 0.01 and (t, s, "reject") in by
+    ]
+    if ratios:
+        lines += [f"Decodes of plain accept/reject over those of the steered sampler: {'; '.join(ratios)}.", ""]
+    return lines
