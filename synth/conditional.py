@@ -228,6 +228,9 @@ def sample_conditional(
             check(run, propose(run, min(budget, math.ceil(wanted / rate * 1.1) + 8, 100_000)))
         if rare and run.accepted < owed[k]:  # 3. steered, from the prior draws accepted so far
             _steered(run, owed[k], check=check, spent=spent, mean=g.means_[k], chol=g.cholesky_[k], pilot=run.drawn)
+        while not run.steered and run.accepted < owed[k] and not spent():  # steering did not pay: plain
+            rate = max(run.accepted / run.drawn, 1.0 / run.drawn)
+            check(run, propose(run, min(budget, math.ceil((owed[k] - run.accepted) / rate * 1.1) + 8, 100_000)))
     return _assemble(
         syn, runs, owed, row_filter, method=method, seed=seed, q=q, back=back_projection, started=started, n=n
     )
@@ -236,8 +239,12 @@ def sample_conditional(
 def _steered(run: _ClusterRun, owed: int, *, check, spent, mean, chol, pilot: int) -> None:
     """3. Draw from defensive mixtures α p + (1 − α) gₛ, each gₛ refitted to the latents accepted
     so far, until the weighted pool's effective size reaches POOL_FACTOR × owed (or the budget
-    ends). Weights p/q̄ use the draw-count mixture q̄ of every stage (the pilot's prior included)."""
+    ends). Weights p/q̄ use the draw-count mixture q̄ of every stage (the pilot's prior included).
+    When the pool's effective size per draw falls below plain rejection's acceptance rate (weights
+    degenerate, as they can in many latent dimensions), the steered draws are set aside and the
+    caller goes on with plain rejection: steering never costs more than a stage over plain."""
     run.steered = True
+    plain_rate, kept = run.accepted / run.drawn, len(run.z)
     d = len(mean)
     prior_cov = chol @ chol.T
     stages = [(pilot, None)]  # (draws, chol of gₛ and its centre, or None for the prior)
@@ -255,6 +262,11 @@ def _steered(run: _ClusterRun, owed: int, *, check, spent, mean, chol, pilot: in
         eps = run.rng.standard_normal((size, d))
         check(run, np.where(from_prior[:, None], mean + eps @ chol.T, centre + eps @ g_chol.T))
         stages.append((size, (centre, g_chol)))
+        logw = _log_weights(np.concatenate(run.z), stages, mean, chol)
+        if _ess(logw) / run.drawn < plain_rate and _ess(logw) < POOL_FACTOR * owed:
+            del run.z[kept:], run.rows[kept:], run.tries[kept:]
+            run.steered, run.logw = False, []
+            return
     run.logw = [_log_weights(np.concatenate(run.z), stages, mean, chol)]
 
 
@@ -293,8 +305,9 @@ def _assemble(syn, runs, owed, row_filter, *, method, seed, q, back, started, n)
         index = np.arange(min(want, len(z)))
         if run.steered and len(z) > want:  # weighted sample without replacement: keys u^(1/w)
             logw = run.logw[0]
-            keys = np.log(run.rng.random(len(z))) / np.exp(logw - logw.max())
-            index = np.sort(np.argsort(-keys, kind="stable")[:want])
+            # log of the Efraimidis–Spirakis key u^(1/w), ranked as log(−log u) − log w (ascending)
+            keys = np.log(-np.log(run.rng.random(len(z)))) - logw
+            index = np.sort(np.argsort(keys, kind="stable")[:want])
         if len(index):
             latents.append(z[index])
             frames.append(rows.iloc[index])
