@@ -140,18 +140,7 @@ def generate_many(model: LoadedModel, calls: list[GenerateCall]) -> list[Payload
             draws.append(_generate_checked(model, call))
         else:
             try:
-                draws.append(
-                    syn.draw_latents(
-                        call.n,
-                        cluster=call.cluster,
-                        method=call.method,
-                        random_state=call.seed,
-                        accept_reject=call.accept_reject,
-                        back_project=call.back_project,
-                        q=call.q,
-                        **call.method_options,
-                    )
-                )
+                draws.append(syn.draw_latents(call.n, **call.sampling()))
             except LatentSynthError as exc:
                 draws.append(failure_from(exc, model=model.name))
     ok = [i for i, d in enumerate(draws) if isinstance(d, LatentDraw)]
@@ -187,18 +176,12 @@ def _generate_checked(model: LoadedModel, call: GenerateCall) -> Samples | Failu
     try:
         return model.syn.generate(
             call.n,
-            cluster=call.cluster,
-            method=call.method,
-            random_state=call.seed,
-            accept_reject=call.accept_reject,
-            back_project=call.back_project,
-            q=call.q,
             conditions=call.conditions,
             constraints=call.constraints,
             max_tries=call.max_tries,
             time_budget_s=call.time_budget_s,
             steer=call.steer,
-            **call.method_options,
+            **call.sampling(),
         )
     except GenerationError as exc:
         part = "conditions" if call.conditions else "constraints" if call.constraints else None

@@ -41,6 +41,12 @@ class GenerateCall:
     time_budget_s: float | None = None
     steer: bool = True
 
+    def sampling(self) -> dict:
+        """The keyword arguments every draw of this call takes (``draw_latents`` and ``generate``)."""
+        fields = {"cluster": self.cluster, "method": self.method, "random_state": self.seed}
+        fields |= {"accept_reject": self.accept_reject, "back_project": self.back_project, "q": self.q}
+        return fields | self.method_options
+
     @property
     def conditional(self) -> bool:
         return bool(self.conditions or self.constraints)
