@@ -42,25 +42,12 @@ from scipy.spatial import cKDTree
 from sklearn.metrics import roc_auc_score
 
 from synth.errors import ConfigError, DataError
+from synth.metrics.privacy import feature_matrix
 
 __all__ = ["ATTACKS", "membership_inference"]
 
 ATTACKS = ("dcr", "domias")
 _TINY = 1e-12  # keeps log r finite when a candidate coincides with a sample
-
-
-def _matrix(X, name: str, p: int | None = None) -> np.ndarray:
-    X = X.to_numpy(float) if hasattr(X, "to_numpy") else np.asarray(X, dtype=np.float64)
-    if X.ndim < 2:
-        raise DataError(f"{name} must be a 2-D array (n, p); got shape {X.shape}")
-    X = X.reshape(len(X), -1)
-    if len(X) == 0:
-        raise DataError(f"{name} has no rows")
-    if p is not None and X.shape[1] != p:
-        raise DataError(f"{name} has {X.shape[1]} features but X_train has {p}; use the same feature columns")
-    if not np.isfinite(X).all():
-        raise DataError(f"{name} contains NaN or infinite values; impute or drop them first")
-    return X
 
 
 def _kth_distance(tree: cKDTree, X: np.ndarray, k: int, *, skip_self: bool = False) -> np.ndarray:
@@ -79,10 +66,10 @@ def membership_inference(X_train, X_holdout, X_syn, *, k: int = 1) -> dict:
     where max_auc is the larger of the two (the audit's headline figure)."""
     if not isinstance(k, (int, np.integer)) or k < 1:
         raise ConfigError(f"k must be an integer ≥ 1, got {k!r}")
-    members = _matrix(X_train, "X_train")
+    members = feature_matrix(X_train, "X_train", flatten=True)
     p = members.shape[1]
-    non_members = _matrix(X_holdout, "X_holdout", p)
-    syn = _matrix(X_syn, "X_syn", p)
+    non_members = feature_matrix(X_holdout, "X_holdout", p, flatten=True)
+    syn = feature_matrix(X_syn, "X_syn", p, flatten=True)
     if len(non_members) < 2:
         raise DataError(
             f"the membership audit needs at least 2 held-out rows (one reference for the other); "

@@ -30,14 +30,17 @@ __all__ = ["EXACT_COPY_TOL", "distance_to_closest_record"]
 EXACT_COPY_TOL = 1e-8
 
 
-def _matrix(X, name: str, n_features: int | None = None) -> np.ndarray:
+def feature_matrix(X, name: str, n_features: int | None = None, *, flatten: bool = False) -> np.ndarray:
+    """A finite float64 (n, p) matrix of ``X`` or a DataError naming ``name``; ``flatten`` reads
+    (n, ...) arrays, such as images, as one row each."""
     X = X.to_numpy(float) if hasattr(X, "to_numpy") else np.asarray(X, dtype=np.float64)
-    if X.ndim != 2:
+    if X.ndim != 2 and not (flatten and X.ndim > 2):
         raise DataError(f"{name} must be a 2-D array (n, p); got shape {X.shape}")
     if X.shape[0] == 0:
         raise DataError(f"{name} has no rows")
+    X = X.reshape(len(X), -1)
     if n_features is not None and X.shape[1] != n_features:
-        raise DataError(f"{name} has {X.shape[1]} features but X_train has {n_features}")
+        raise DataError(f"{name} has {X.shape[1]} features but X_train has {n_features}; use the same feature columns")
     if not np.isfinite(X).all():
         raise DataError(f"{name} contains NaN or infinite values; impute or drop them first")
     return X
@@ -66,15 +69,15 @@ def distance_to_closest_record(X_syn, X_train, *, X_holdout=None) -> dict:
     dcr_ratio = synthetic median / holdout median; None without a holdout,
     or when the holdout median is 0 (holdout rows duplicated in train).
     """
-    X_train = _matrix(X_train, "X_train")
+    X_train = feature_matrix(X_train, "X_train")
     p = X_train.shape[1]
-    X_syn = _matrix(X_syn, "X_syn", p)
+    X_syn = feature_matrix(X_syn, "X_syn", p)
     tree = cKDTree(X_train)
     synthetic = _summary(tree.query(X_syn, k=1)[0])
 
     holdout, ratio = None, None
     if X_holdout is not None:
-        X_holdout = _matrix(X_holdout, "X_holdout", p)
+        X_holdout = feature_matrix(X_holdout, "X_holdout", p)
         holdout = _summary(tree.query(X_holdout, k=1)[0])
         if holdout["median"] > 0:
             ratio = synthetic["median"] / holdout["median"]
