@@ -4,15 +4,18 @@ The model's conditional distribution is p(z | A) ∝ Σₖ πₖ N(z; μₖ, Σ�
 the set A of rows that pass every check. It is reached in three steps:
 
 1. **Pilot**: each allowed cluster draws ``PILOT`` latents from its own generator (the
-   request's method, seeded by (seed, k)), decodes and checks them. The pilot's acceptance
+   request's method, seeded by (seed, k)), decodes and checks them, doubling the draws until
+   ``PILOT_ACCEPTED`` rows passed over all clusters (or the budget ends). The pilot's acceptance
    rate âₖ estimates P(A | k), so clusters are drawn in proportion to πₖ âₖ — the mixture
    conditioned on A (clusters whose rows rarely satisfy it are drawn less; none that never
    did in the pilot).
 2. **Plain rejection** where a cluster's rate is high enough (≥ ``STEER_BELOW``) or the
    method is not ``random``: keep drawing in rounds sized by the running rate and keep the
    first accepted rows in draw order. This is exact.
-3. **Steered** (``random`` only, rare conditions): a Gaussian g fitted to the accepted
-   latents (covariance inflated), used as the defensive mixture q = α p + (1 − α) g
+3. **Steered** (``random`` only, rare conditions): a Gaussian g with the importance-weighted
+   mean and covariance of the accepted latents — the covariance shrunk toward the cluster's
+   (Ledoit & Wolf 2004) by the pool's effective size, so a handful of accepted latents in many
+   dimensions cannot make g thinner than the region it must cover — used as the defensive mixture q = α p + (1 − α) g
    (Hesterberg 1995) so the weights p/q stay ≤ 1/α; draws from q are decoded and checked,
    every accepted draw is weighted by p / q̄ with q̄ the draw-count mixture of all the
    proposals used (the pilot's included; Veach & Guibas 1995's balance heuristic), and the
@@ -44,11 +47,11 @@ from synth.generate import check_method, chi2_radius, propose_latents
 from synth.sampling import LatentDraw, Samples, allocate, check_count, check_seed
 
 PILOT = 256  # pilot draws per cluster
+PILOT_ACCEPTED = 16  # the pilot goes on until this many rows passed over all clusters
 STEER_BELOW = 0.05  # steer a cluster whose pilot acceptance rate is below this
 STEER_SEED = 8  # accepted prior draws the first steered proposal is fitted to
 POOL_FACTOR = 3.0  # steered pool's effective size, in rows owed
 DEFENSIVE = 0.2  # α: the prior's share of the steered proposal
-INFLATE = 1.5  # the fitted Gaussian's covariance is widened by this factor
 
 
 def column_info(syn) -> dict[str, ColumnInfo]:
@@ -133,10 +136,17 @@ class _ClusterRun:
     tries: list = field(default_factory=list)  # 1-based draw index of each accepted latent
     logw: list = field(default_factory=list)  # log p/q̄ of each accepted latent (steered runs)
     steered: bool = False
+    set_aside: int = 0  # draws of a steered attempt that did not pay (not prior draws)
 
     @property
     def accepted(self) -> int:
         return sum(len(z) for z in self.z)
+
+    @property
+    def rate(self) -> float:
+        """Acceptance rate of the prior draws (at least one in all of them, so rounds stay finite)."""
+        prior = self.drawn - self.set_aside
+        return max(self.accepted / prior, 1.0 / prior)
 
 
 def sample_conditional(
@@ -205,9 +215,9 @@ def sample_conditional(
         )
 
     runs = {k: _ClusterRun(k, np.random.default_rng(np.random.SeedSequence([int(seed), k]))) for k in codes}
-    for run in runs.values():  # 1. pilot, doubled while no cluster meets the request and budget remains
+    for run in runs.values():  # 1. pilot, doubled until PILOT_ACCEPTED rows passed or the budget ends
         check(run, propose(run, PILOT))
-    while not any(r.accepted for r in runs.values()) and not spent():
+    while sum(r.accepted for r in runs.values()) < PILOT_ACCEPTED and not spent():
         for run in runs.values():
             check(run, propose(run, min(run.drawn, budget)))
     rates = {k: r.accepted / r.drawn for k, r in runs.items()}
@@ -223,14 +233,13 @@ def sample_conditional(
             continue
         rare = steer and method == "random" and rates[k] < STEER_BELOW and owed[k] > STEER_SEED
         while run.accepted < (STEER_SEED if rare else owed[k]) and not spent():  # 2. plain rejection
-            rate = max(run.accepted / run.drawn, 1.0 / run.drawn)
             wanted = (STEER_SEED if rare else owed[k]) - run.accepted
-            check(run, propose(run, min(budget, math.ceil(wanted / rate * 1.1) + 8, 100_000)))
+            check(run, propose(run, min(budget, math.ceil(wanted / run.rate * 1.1) + 8, 100_000)))
         if rare and run.accepted < owed[k]:  # 3. steered, from the prior draws accepted so far
             _steered(run, owed[k], check=check, spent=spent, mean=g.means_[k], chol=g.cholesky_[k], pilot=run.drawn)
         while not run.steered and run.accepted < owed[k] and not spent():  # steering did not pay: plain
-            rate = max(run.accepted / run.drawn, 1.0 / run.drawn)
-            check(run, propose(run, min(budget, math.ceil((owed[k] - run.accepted) / rate * 1.1) + 8, 100_000)))
+            wanted = owed[k] - run.accepted
+            check(run, propose(run, min(budget, math.ceil(wanted / run.rate * 1.1) + 8, 100_000)))
     return _assemble(
         syn, runs, owed, row_filter, method=method, seed=seed, q=q, back=back_projection, started=started, n=n
     )
@@ -250,14 +259,20 @@ def _steered(run: _ClusterRun, owed: int, *, check, spent, mean, chol, pilot: in
     stages = [(pilot, None)]  # (draws, chol of gₛ and its centre, or None for the prior)
     size = max(64, 4 * owed)
     while not spent():
-        run.logw = [_log_weights(np.concatenate(run.z), stages, mean, chol)]
-        if _ess(run.logw[0]) >= POOL_FACTOR * owed:
-            return
         accepted = np.concatenate(run.z)
-        centre = accepted.mean(axis=0)
-        cov = np.cov(accepted, rowvar=False).reshape(d, d) if len(accepted) > 1 else np.zeros((d, d))
-        # widened, and never thinner than a tenth of the cluster: the pool must cover the region
-        g_chol = np.linalg.cholesky(INFLATE * cov + 0.1 * prior_cov)
+        run.logw = [_log_weights(accepted, stages, mean, chol)]
+        ess = _ess(run.logw[0])
+        if ess >= POOL_FACTOR * owed:
+            return
+        # self-normalised estimates of the conditional mean and covariance, the latter shrunk
+        # toward the cluster's covariance with weight d / (ess + d)
+        w = np.exp(run.logw[0] - run.logw[0].max())
+        w /= w.sum()
+        centre = w @ accepted
+        diff = accepted - centre
+        shrink = ess / (ess + d)
+        cov = shrink * ((w[:, None] * diff).T @ diff) + (1 - shrink) * prior_cov
+        g_chol = np.linalg.cholesky(cov + 1e-9 * np.trace(prior_cov) / d * np.eye(d))
         from_prior = run.rng.random(size) < DEFENSIVE
         eps = run.rng.standard_normal((size, d))
         check(run, np.where(from_prior[:, None], mean + eps @ chol.T, centre + eps @ g_chol.T))
@@ -265,7 +280,7 @@ def _steered(run: _ClusterRun, owed: int, *, check, spent, mean, chol, pilot: in
         logw = _log_weights(np.concatenate(run.z), stages, mean, chol)
         if _ess(logw) / run.drawn < plain_rate and _ess(logw) < POOL_FACTOR * owed:
             del run.z[kept:], run.rows[kept:], run.tries[kept:]
-            run.steered, run.logw = False, []
+            run.steered, run.logw, run.set_aside = False, [], run.drawn - pilot
             return
     run.logw = [_log_weights(np.concatenate(run.z), stages, mean, chol)]
 
