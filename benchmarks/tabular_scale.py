@@ -125,24 +125,32 @@ def quality_figures(real_train: pd.DataFrame, real_test: pd.DataFrame, synthetic
     """SDMetrics quality and TSTR (random forest, as ``latentsynth benchmark``) of ``synthetic``;
     features for TSTR: the identity model's encoding (scaled numbers, one-hot categories)."""
     from synth.metrics import utility_report
+    from synth.metrics.columns import column_kinds, comparable_frames
+    from synth.metrics.detection import detection_auc
     from synth.metrics.quality import as_quality_table, quality_score
     from synth.synthesizer import LatentSynthesizer
 
     X_train, y_train = real_train.drop(columns=LABEL), real_train[LABEL].to_numpy()
     X_syn, y_syn = synthetic.drop(columns=LABEL), synthetic[LABEL].astype(str).to_numpy()
+    X_test = real_test.drop(columns=LABEL)
     encoder = LatentSynthesizer("identity", random_state=seed, **COMPAT_OPTIONS).fit(real_train, y=LABEL)
     encode = lambda X: encoder.transform_features(X.fillna(X_train.median(numeric_only=True)))  # noqa: E731
     utility = utility_report(
         encode(X_train),
         y_train.astype(str),
-        encode(real_test.drop(columns=LABEL)),
+        encode(X_test),
         real_test[LABEL].astype(str).to_numpy(),
         encode(X_syn),
         y_syn,
         random_state=seed,
     )
+    # ids (fresh by design) and free text are not compared; dates as seconds (synth.metrics.columns)
+    real_q, syn_q, not_compared = comparable_frames(X_train, X_syn, column_kinds(encoder))
     return {
-        "quality": quality_score(as_quality_table(X_train, y_train), as_quality_table(X_syn, y_syn)),
+        "quality": quality_score(as_quality_table(real_q, y_train), as_quality_table(syn_q, y_syn)),
+        "quality_not_compared": sorted(not_compared),
+        # C2ST of held-out real rows against synthetic ones, on the same encoding
+        "detection_auc": detection_auc(encode(X_test), encode(X_syn), n_folds=5, random_state=seed)["auc"],
         "tstr_accuracy": utility["tstr"]["accuracy"],
         "tstr_f1": utility["tstr"]["macro_f1"],
         "trtr_accuracy": utility["trtr"]["accuracy"],
@@ -197,6 +205,7 @@ def worker(system: str, rows: int, columns: str, seed: int) -> dict:
         "sample_seconds": sample_s,
         "sample_rows_per_s": rows / sample_s if sample_s > 0 else None,
         "total_seconds": fit_s + sample_s,
+        "load_average": list(os.getloadavg()),
         **extra,
     }
     if quality:
@@ -245,7 +254,18 @@ def _fmt(value, digits: int = 2) -> str:
 
 
 def print_table(runs: list[dict]) -> None:
-    head = ("system", "rows", "fit s", "sample rows/s", "fit+sample s", "peak RSS MiB", "steps", "quality", "TSTR acc")
+    head = (
+        "system",
+        "rows",
+        "fit s",
+        "sample rows/s",
+        "fit+sample s",
+        "peak RSS MiB",
+        "steps",
+        "quality",
+        "detect AUC",
+        "TSTR acc",
+    )
     print(" | ".join(head))
     for r in runs:
         if "error" in r:
@@ -253,7 +273,7 @@ def print_table(runs: list[dict]) -> None:
             continue
         steps = (r.get("schedule") or {}).get("planned_steps")
         cells = (r["system"], r["rows"], r["fit_seconds"], r["sample_rows_per_s"], r["total_seconds"])
-        cells += (r["peak_rss_mib"], steps, r.get("quality"), r.get("tstr_accuracy"))
+        cells += (r["peak_rss_mib"], steps, r.get("quality"), r.get("detection_auc"), r.get("tstr_accuracy"))
         print(" | ".join(_fmt(c, 3 if i >= 7 else (0 if i in (3, 5) else 1)) for i, c in enumerate(cells)))
 
 
@@ -266,6 +286,9 @@ def main(argv=None) -> None:
     parser.add_argument("--systems", nargs="+", default=["latentsynth", *SDV_SYSTEMS], help="systems to run")
     parser.add_argument("--timeout", type=float, default=1_800, help="seconds per system × size")
     parser.add_argument("--out", type=Path, default=RESULTS)
+    parser.add_argument(
+        "--merge", action="store_true", help="keep the runs of other sizes already in --out (re-run some sizes only)"
+    )
     parser.add_argument("--worker", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.worker:
@@ -286,6 +309,9 @@ def main(argv=None) -> None:
             runs.append(run_one(system, rows, columns, args.seed, args.timeout))
             print(f"  {system} {rows}: {_fmt(runs[-1].get('total_seconds'), 1)} s", flush=True)
             args.out.with_suffix(".partial.json").write_text(json.dumps(runs, indent=2, default=str))
+    if args.merge and args.out.exists():
+        kept = [r for r in json.loads(args.out.read_text())["runs"] if r["rows"] not in args.rows]
+        runs = sorted(kept + runs, key=lambda r: (r["rows"], r["system"] != "latentsynth", r["system"]))
     print_table(runs)
     latent = {r["rows"]: r for r in runs if r["system"] == "latentsynth" and "error" not in r}
     tvae = {r["rows"]: r for r in runs if r["system"] == "tvae" and "error" not in r}

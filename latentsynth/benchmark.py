@@ -22,6 +22,7 @@ from synth.data.sources import load_source
 from synth.errors import ConfigError
 from synth.evaluate import RealData, score_samples
 from synth.generate import METHODS
+from synth.metrics.columns import column_kinds, comparable_frames
 from synth.metrics.quality import as_quality_table, quality_score, sdmetrics_available
 from synth.models import MODEL_KINDS
 
@@ -85,7 +86,7 @@ def score_model(
     """{method: metrics} of one fitted synthesizer on its real (train, test) data: the
     benchmark's columns (see METRICS) and a few more numbers of ``score_samples`` under "extra"."""
     n = n or len(real.X_train)
-    real_table = as_quality_table(real.X_train, real.y_train)
+    kinds = column_kinds(syn)
     out, floor = {}, None
     for method in methods:
         started = time.perf_counter()
@@ -94,7 +95,10 @@ def score_model(
         detail = score_samples(syn, real, samples, gate=gate, random_state=seed, trtr=trtr, detection_floor=floor)
         floor = detail["detection"]["floor"] or None
         labels = samples.labels if real.y_train is not None else None
-        quality = quality_score(real_table, as_quality_table(samples.data, labels))
+        real_cols, syn_cols, _ = (
+            comparable_frames(real.X_train, samples.data, kinds) if kinds else (real.X_train, samples.data, {})
+        )
+        quality = quality_score(as_quality_table(real_cols, real.y_train), as_quality_table(syn_cols, labels))
         out[method] = {
             **cell_metrics(detail),
             "quality": quality,

@@ -25,6 +25,7 @@ from synth.metrics import (
     latent_frechet_distance,
     utility_report,
 )
+from synth.metrics.columns import column_kinds, comparable_frames
 
 
 @dataclass
@@ -119,11 +120,14 @@ def score_samples(
     out["detection"], out["support"] = realism["detection"], realism["support"]
     out["privacy"]["membership"] = realism["membership"]
     if syn.data_kind_ == "tabular":
-        fidelity = ks_per_column(real.X_train, samples.data)
+        real_cols, syn_cols, excluded = comparable_frames(real.X_train, samples.data, column_kinds(syn))
+        fidelity = ks_per_column(real_cols, syn_cols)
+        numeric = sum(pd.api.types.is_numeric_dtype(real_cols[c]) for c in real_cols.columns)
         out["fidelity"] = {
             "mean_ks": fidelity.get("mean_ks"),
             "columns": fidelity.get("columns", fidelity),
-            "correlation_difference": correlation_difference(real.X_train, samples.data),
+            "correlation_difference": correlation_difference(real_cols, syn_cols) if numeric >= 2 else None,
+            "not_compared": excluded,
         }
     if real.y_train is not None and syn.partition_kind_ == "label":
         out["utility"] = utility_report(
@@ -321,6 +325,10 @@ def report_markdown(report: dict, *, title: str | None = None) -> str:
             )
             + " |"
         )
+    not_compared = next(iter(report["methods"].values()), {}).get("fidelity", {}).get("not_compared") or {}
+    if not_compared:
+        lines += ["", "Not compared (mean KS and the quality score leave these columns out):"]
+        lines += [f"- `{c}`: {why}" for c, why in not_compared.items()]
     if all("detection" in m for m in report["methods"].values()) and report["methods"]:
         from synth.realism import realism_markdown
 

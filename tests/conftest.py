@@ -49,6 +49,43 @@ def ray_session():
     ray.shutdown()
 
 
+def messy_table(n: int = 400, seed: int = 0) -> pd.DataFrame:
+    """A table as users have them: gaps at several rates (one column 90 % empty), ``NA`` as a
+    real category, an ID, dates as text, a constant, free text, integers, booleans, a heavy tail."""
+    rng = np.random.default_rng(seed)
+    cls = rng.choice(["a", "b"], n)
+    x = rng.normal(size=n) + 2.0 * (cls == "b")
+    gappy = np.where(rng.random(n) < np.where(cls == "a", 0.1, 0.5), np.nan, x + rng.normal(size=n))  # rate by class
+    sparse = np.where(rng.random(n) < 0.9, np.nan, rng.gamma(2.0, size=n).round(2))  # 90 % empty
+    count = rng.poisson(30, n).astype(float)
+    count[rng.random(n) < 0.05] = np.nan  # integers with gaps (float64 with NaN, as pandas reads them)
+    words = ["fine", "redo", "check again", "sample lost", "ok", "noisy"]
+    comment = [f"{' '.join(rng.choice(words, 3))} #{i}" if rng.random() < 0.3 else "" for i in range(n)]
+    dates = pd.Timestamp("2021-03-01") + pd.to_timedelta(rng.integers(0, 400, n), unit="D")
+    return pd.DataFrame(
+        {
+            "sample_id": [f"S-{i:05d}" for i in rng.permutation(n) + 1],
+            "date": dates.strftime("%d/%m/%Y"),
+            "x": x,
+            "gappy": gappy,
+            "sparse": sparse,
+            "country": rng.choice(["NA", "DE", "FR"], n, p=[1 / 3, 1 / 3, 1 / 3]),  # NA: Namibia, not missing
+            "site": "lab-1",
+            "comment": comment,
+            "count": count,
+            "n_int": rng.integers(0, 1000, n),
+            "flag": rng.random(n) < 0.3,
+            "heavy": rng.standard_t(3, n),
+            "cls": cls,
+        }
+    )
+
+
+@pytest.fixture(scope="session")
+def messy_frame() -> pd.DataFrame:
+    return messy_table()
+
+
 @pytest.fixture(scope="session")
 def iris_frame() -> pd.DataFrame:
     from synth.data.sources import load_embedded

@@ -63,8 +63,9 @@ def serve_tools() -> type[ServeTools]:
 
 
 @pytest.fixture(scope="session")
-def serve_models(tmp_path_factory, iris_synth):
-    """<root>/models: iris (the session's Iris VAE), digits (conv VAE, 2 epochs), iris-copy;
+def serve_models(tmp_path_factory, iris_synth, messy_frame):
+    """<root>/models: iris (the session's Iris VAE), digits (conv VAE, 2 epochs), messy (a
+    small VAE on the messy table: ids, dates, gaps, free text), iris-copy;
     escape → a valid artifact OUTSIDE the directory (must stay invisible); broken (corrupt)."""
     from synth.data.sources import load_embedded
     from synth.synthesizer import LatentSynthesizer
@@ -75,6 +76,7 @@ def serve_models(tmp_path_factory, iris_synth):
     iris_synth.save(models / "iris")
     digits = load_embedded("digits")
     LatentSynthesizer(model="vae", random_state=0, epochs=2).fit(digits.data, y=digits.labels).save(models / "digits")
+    LatentSynthesizer(model="vae", random_state=0, epochs=15).fit(messy_frame, y="cls").save(models / "messy")
     shutil.copytree(models / "iris", models / "iris-copy")
     shutil.copytree(models / "iris", root / "outside")
     (models / "escape").symlink_to(root / "outside", target_is_directory=True)

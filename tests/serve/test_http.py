@@ -121,7 +121,7 @@ def test_health_docs_and_openapi(http):
 
 def test_models_listing_and_description(http, iris_synth):
     listed = {m["name"]: m for m in http.get("/v1/models").json()["models"]}
-    assert set(listed) == {"broken", "digits", "iris", "iris-copy"}  # not the symlink out
+    assert set(listed) == {"broken", "digits", "iris", "iris-copy", "messy"}  # not the symlink out
     assert listed["iris"]["data_kind"] == "tabular" and listed["digits"]["data_kind"] == "image"
     iris = http.get("/v1/models/iris").json()
     assert iris["clusters"] == [
@@ -210,6 +210,29 @@ def test_concurrent_requests_are_batched_and_each_exact(server, local):
     new = {size: after.get(size, 0) - before.get(size, 0) for size in after}
     assert sum(size * count for size, count in new.items()) == len(requests)
     assert max(size for size, count in new.items() if count) > 1, new  # requests were coalesced
+
+
+def test_messy_table_same_rows_in_python_cli_and_http(http, serve_models, capsys):
+    """A table with ids, text dates, gaps, ``NA`` as a value and free text: one seed gives the
+    same rows (fresh ids, dates in their format, blanks) from Python, the CLI and HTTP."""
+    from latentsynth.cli import main
+
+    syn = LatentSynthesizer.load(serve_models / "messy")
+    expect = syn.generate(30, random_state=5)
+    python_csv = expect.data.assign(cls=expect.labels).to_csv(index=False)
+    assert main(["generate", str(serve_models / "messy"), "--n", "30", "--seed", "5"]) == 0
+    assert capsys.readouterr().out == python_csv
+    csv = http.post("/v1/models/messy/generate", json={"n": 30, "seed": 5, "format": "csv"})
+    assert csv.status_code == 200, csv.text
+    assert csv.text == python_csv
+    frame = pd.read_csv(io.StringIO(csv.text), keep_default_na=False, na_values=[""])
+    assert frame["sample_id"].is_unique and frame["country"].isin(["NA", "DE", "FR"]).all()
+    assert frame["sparse"].isna().any() and pd.to_datetime(frame["date"], format="%d/%m/%Y").notna().all()
+    js = http.post("/v1/models/messy/generate", json={"n": 30, "seed": 5})
+    assert js.status_code == 200, js.text
+    rows = pd.DataFrame(js.json()["rows"], columns=js.json()["columns"])
+    assert rows["sample_id"].tolist() == expect.data["sample_id"].tolist()
+    assert rows["date"].tolist() == expect.data["date"].tolist()
 
 
 def test_conditional_request_same_rows_in_python_cli_and_http(http, local, serve_models, capsys):

@@ -8,6 +8,7 @@ import json
 import numpy as np
 import pandas as pd
 import pytest
+from scipy.stats import ks_2samp
 
 from synth.errors import DataError
 from synth.synthesizer import LatentSynthesizer
@@ -15,39 +16,9 @@ from synth.synthesizer import LatentSynthesizer
 N_GEN = 1500
 
 
-def messy_table(n: int = 400, seed: int = 0) -> pd.DataFrame:
-    rng = np.random.default_rng(seed)
-    cls = rng.choice(["a", "b"], n)
-    x = rng.normal(size=n) + 2.0 * (cls == "b")
-    gappy = np.where(rng.random(n) < np.where(cls == "a", 0.1, 0.5), np.nan, x + rng.normal(size=n))  # rate by class
-    sparse = np.where(rng.random(n) < 0.9, np.nan, rng.gamma(2.0, size=n).round(2))  # 90 % empty
-    count = rng.poisson(30, n).astype(float)
-    count[rng.random(n) < 0.05] = np.nan  # integers with gaps (float64 with NaN, as pandas reads them)
-    words = ["fine", "redo", "check again", "sample lost", "ok", "noisy"]
-    comment = [f"{' '.join(rng.choice(words, 3))} #{i}" if rng.random() < 0.3 else "" for i in range(n)]
-    dates = pd.Timestamp("2021-03-01") + pd.to_timedelta(rng.integers(0, 400, n), unit="D")
-    return pd.DataFrame(
-        {
-            "sample_id": [f"S-{i:05d}" for i in rng.permutation(n) + 1],
-            "date": dates.strftime("%d/%m/%Y"),
-            "x": x,
-            "gappy": gappy,
-            "sparse": sparse,
-            "country": rng.choice(["NA", "DE", "FR"], n, p=[1 / 3, 1 / 3, 1 / 3]),  # NA: Namibia, not missing
-            "site": "lab-1",
-            "comment": comment,
-            "count": count,
-            "n_int": rng.integers(0, 1000, n),
-            "flag": rng.random(n) < 0.3,
-            "heavy": rng.standard_t(3, n),
-            "cls": cls,
-        }
-    )
-
-
 @pytest.fixture(scope="module")
-def messy():
-    return messy_table()
+def messy(messy_frame):
+    return messy_frame.copy()
 
 
 @pytest.fixture(scope="module")
@@ -190,3 +161,21 @@ def test_dates_keep_their_zone_and_format():
     # mixed offsets come back as the same instants, written in the first value's offset
     assert (pd.to_datetime(back["s"], utc=True) == pd.to_datetime(df["s"], utc=True)).all()
     assert back["s"].str.endswith("+0100").all()
+
+
+def test_evaluation_leaves_out_ids_and_text_and_compares_dates_as_time(messy, messy_synth):
+    from synth.evaluate import RealData, score_samples
+    from synth.metrics.columns import column_kinds, comparable_frames
+
+    X = messy.drop(columns="cls")
+    samples = messy_synth.generate(len(X), random_state=1)
+    real, fake, excluded = comparable_frames(X, samples.data, column_kinds(messy_synth))
+    assert set(excluded) == {"sample_id", "comment"} and "identifier" in excluded["sample_id"]
+    assert real["date"].dtype == fake["date"].dtype == np.float64 and fake["date"].notna().all()
+    # as time, the dates' shapes are close (as 400 unrelated labels they share almost nothing)
+    assert ks_2samp(real["date"], fake["date"]).statistic < 0.3
+    half = len(X) // 2
+    data = RealData(X.iloc[:half], messy["cls"].to_numpy()[:half], X.iloc[half:], messy["cls"].to_numpy()[half:])
+    fidelity = score_samples(messy_synth, data, samples, gate=False, random_state=0)["fidelity"]
+    assert set(fidelity["not_compared"]) == {"sample_id", "comment"}
+    assert "sample_id" not in fidelity["columns"] and fidelity["columns"]["date"]["kind"] == "numeric"
