@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import contextlib
+import os
 import socket
+import sys
 import threading
 
 from synth.errors import ConfigError
@@ -14,10 +17,12 @@ def connect(address: str | None = None, *, timeout_s: float = 15.0) -> None:
     that does not answer within ``timeout_s`` is a ConfigError, not a hang."""
     import ray
 
-    if address and address != "auto":
-        _probe(address, timeout_s)
     if ray.is_initialized():
         return
+    if address and address != "auto":
+        _probe(address, timeout_s)
+        if "://" not in address:
+            _probe_token(address, timeout_s)
     outcome: list = []
 
     def init():
@@ -56,6 +61,54 @@ def _probe(address: str, timeout_s: float) -> None:
             f"no Ray cluster reachable at {address!r} ({exc.strerror or exc}); start one with "
             "`ray start --head` or `ray up ray_cluster.yaml`, or drop --address to run locally"
         ) from None
+
+
+TOKEN_HELP = (
+    "set RAY_AUTH_MODE=token and give this client the cluster's token: the file ~/.ray/auth_token, a file "
+    "named by RAY_AUTH_TOKEN_PATH, or RAY_AUTH_TOKEN (print it on the head with `ray get-auth-token`)"
+)
+
+
+def _probe_token(address: str, timeout_s: float) -> None:
+    """Ray 2.60's ``ray start --head`` turns token authentication on: without the token, ray.init
+    retries until its deadline while the core logs a warning a second. Ask the GCS once first, so a
+    missing or wrong token is one line that says what to set."""
+    from ray._raylet import GcsClient
+    from ray.exceptions import AuthenticationError
+
+    outcome: list = []
+
+    def ask():
+        try:
+            GcsClient(address=address).internal_kv_get(b"latentsynth-probe", None, timeout=timeout_s)
+            outcome.append(None)
+        except Exception as exc:  # handed to the caller's thread below
+            outcome.append(exc)
+
+    with _quiet_stderr():  # the core's C++ retry warnings
+        thread = threading.Thread(target=ask, daemon=True, name="latentsynth-ray-auth-probe")
+        thread.start()
+        thread.join(timeout_s)
+    if outcome and isinstance(outcome[0], AuthenticationError):
+        mode = os.environ.get("RAY_AUTH_MODE", "unset")
+        raise ConfigError(
+            f"the Ray cluster at {address!r} refused this client's authentication (RAY_AUTH_MODE is {mode}); "
+            + TOKEN_HELP
+        )
+
+
+@contextlib.contextmanager
+def _quiet_stderr():
+    """File descriptor 2 to /dev/null for a moment (C++ logging writes there directly)."""
+    sys.stderr.flush()
+    saved, null = os.dup(2), os.open(os.devnull, os.O_WRONLY)
+    try:
+        os.dup2(null, 2)
+        yield
+    finally:
+        os.dup2(saved, 2)
+        os.close(saved)
+        os.close(null)
 
 
 def check_resources(*, num_workers: int, gpus_per_worker: float = 0, cpus_per_worker: float = 1) -> None:

@@ -54,11 +54,14 @@ def ray_train_fn(
     max_failures: int = 0,
     resume: bool = False,
     address: str | None = None,
+    run_callbacks: tuple = (),
 ) -> Callable:
     """A ``train_fn`` for ``LatentSynthesizer.fit``: ``(model, recipe, train, val, config, *, callbacks)
     -> (history, summary)``, trained by ``num_workers`` Ray Train workers. The run lives in
     ``storage_path/run_name`` (a local path or a URI such as s3://…; shared by all nodes);
-    ``run_name=None`` makes a fresh name per call. ``resume=True`` continues that run."""
+    ``run_name=None`` makes a fresh name per call. ``resume=True`` continues that run.
+    ``run_callbacks``: Ray Train callbacks of the run (e.g. Tune's ``TuneReportCallback``, which
+    forwards every report of rank 0 to the Tune trial this run is part of)."""
     if isinstance(num_workers, bool) or not isinstance(num_workers, int) or num_workers < 1:
         raise ConfigError(f"num_workers must be an integer ≥ 1, got {num_workers!r}")
     gpus = float(gpus_per_worker if gpus_per_worker is not None else (1 if use_gpu else 0))
@@ -79,6 +82,7 @@ def ray_train_fn(
         max_failures=max_failures,
         resume=resume,
         address=address,
+        run_callbacks=tuple(run_callbacks),
     )
 
     def train_fn(model, recipe, train, val, config: TrainConfig, *, callbacks=()):
@@ -105,6 +109,7 @@ def _fit(
     max_failures,
     resume,
     address,
+    run_callbacks,
 ):
     from ray.train import CheckpointConfig, FailureConfig, RunConfig, ScalingConfig
     from ray.train.torch import TorchTrainer
@@ -132,6 +137,7 @@ def _fit(
             storage_path=storage,
             failure_config=FailureConfig(max_failures=max_failures),
             checkpoint_config=CheckpointConfig(num_to_keep=num_to_keep),
+            callbacks=list(run_callbacks),
         ),
     )
     poll_s = os.environ.get(POLL_ENV) or (
@@ -168,8 +174,10 @@ def _fit(
             "run_dir": run_dir,
             "device": state["device"],
             "threads_per_worker": state["threads"],
+            "worker_nodes": list(state.get("nodes", [])),
             "started_at_epochs": list(state["starts"]),
             "poll_interval_s": float(poll_s),
+            "final_checkpoint": result.checkpoint.path,
         },
     }
     return list(state["history"]), summary
@@ -236,8 +244,8 @@ class _Reporter(Callback):
     """Reports each epoch's logs; rank 0 attaches the loop state every ``every`` epochs and at the end.
     Every rank calls ``ray.train.report`` the same number of times (it is a barrier)."""
 
-    def __init__(self, *, every: int, starts: list[int]):
-        self.every, self.starts = every, starts
+    def __init__(self, *, every: int, starts: list[int], nodes: list[str]):
+        self.every, self.starts, self.nodes = every, starts, nodes
 
     def on_epoch_end(self, loop, logs):
         last = loop.epoch >= loop.config.epochs or loop.stop_training
@@ -262,10 +270,24 @@ class _Reporter(Callback):
             "starts": list(self.starts),
             "device": str(loop.device),
             "threads": torch.get_num_threads(),
+            "nodes": list(self.nodes),
+            "lr": loop.config.lr,
         }
         with tempfile.TemporaryDirectory(prefix="latentsynth-ckpt-") as directory:
             save_state(state, directory)
             ray.train.report(dict(logs), checkpoint=ray.train.Checkpoint.from_directory(directory))
+
+
+def _worker_nodes(world_size: int) -> list[str]:
+    """The Ray node ID of every rank, in rank order (where the workers were placed)."""
+    node = ray.get_runtime_context().get_node_id()
+    if world_size == 1:
+        return [node]
+    import torch.distributed as dist
+
+    nodes = [None] * world_size
+    dist.all_gather_object(nodes, node)
+    return nodes
 
 
 def _mean_across_workers(device) -> Callable[[dict], dict]:
@@ -299,7 +321,7 @@ def _worker_loop(spec: dict) -> None:
             state = load_state(directory)
         starts = list(state["starts"])
     stopping = default_callbacks(config, recipe, has_val=val is not None and len(val) > 0)
-    reporter = _Reporter(every=spec["checkpoint_every"], starts=starts)
+    reporter = _Reporter(every=spec["checkpoint_every"], starts=starts, nodes=_worker_nodes(world_size))
     loop = TrainingLoop(
         model,
         recipe,
