@@ -47,6 +47,7 @@ def test_pure_clusters_give_the_tstr_of_the_true_labels(blobs):
     assert via_map["tstr"] == true["tstr"] and via_map["trtr"] == true["trtr"]
     assert via_map["tstr"]["accuracy"] > 0.9
     assert via_map["labels"] == "cluster majority" and via_map["n_unmapped"] == 0
+    assert "augmented" not in via_map and "lift" not in via_map  # no labelled real rows to augment
 
 
 def test_impure_cluster_relabels_its_samples_with_the_majority(blobs):
