@@ -86,7 +86,9 @@ def train_source(
 
 
 def real_data_for(syn: LatentSynthesizer, raw: RawData, split: dict) -> tuple[RealData, np.ndarray | None]:
-    """The (train, test) real data of an artifact's recorded split, cleaned like training."""
+    """The (train, test) real data of an artifact's recorded split, cleaned like training. For an
+    unlabelled model the classes hidden from it ride along (``true_train``, ``true_test``) and
+    come back second too (None for labelled models)."""
     if split.get("fingerprint") != fingerprint(raw):
         raise DataError(
             f"the data given is not the data this model was trained on "
@@ -112,9 +114,8 @@ def real_data_for(syn: LatentSynthesizer, raw: RawData, split: dict) -> tuple[Re
         else:
             parts.append((inputs.X, part.labels))
     (X_train, y_train), (X_test, y_test) = parts
-    true = y_train
-    if split.get("unlabelled"):
-        return RealData(X_train, None, X_test, None), true
+    if split.get("unlabelled"):  # the labels hidden from the model are known here: ARI, purity, TSTR
+        return RealData(X_train, None, X_test, None, true_train=y_train, true_test=y_test), y_train
     return RealData(X_train, y_train, X_test, y_test), None
 
 

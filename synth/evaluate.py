@@ -8,13 +8,13 @@ plots when given a directory. Orchestration only; the math is in synth.metrics.
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
-from synth.errors import ConfigError
+from synth.errors import ConfigError, DataError
 from synth.generate import METHODS, chi2_radius
 from synth.metrics import (
     cluster_adherence_rate,
@@ -23,19 +23,26 @@ from synth.metrics import (
     ks_per_column,
     latent_bhattacharyya,
     latent_frechet_distance,
+    majority_utility_report,
     utility_report,
 )
 from synth.metrics.columns import column_kinds, comparable_frames
+from synth.unlabelled import cluster_grid_png, majority_map, majority_markdown
 
 
 @dataclass
 class RealData:
-    """Held-out evaluation data in original units; labels None for unlabelled sets."""
+    """Held-out evaluation data in original units; labels None for unlabelled sets.
+    ``true_train`` / ``true_test``: for an unlabelled model, the classes of those rows when the
+    evaluator knows them but the model never saw them (ARI, cluster purity, TSTR through the
+    cluster → majority-label map)."""
 
     X_train: pd.DataFrame | np.ndarray
     y_train: np.ndarray | None
     X_test: pd.DataFrame | np.ndarray
     y_test: np.ndarray | None
+    true_train: np.ndarray | None = None
+    true_test: np.ndarray | None = None
 
 
 def _features(syn, X) -> np.ndarray:
@@ -58,6 +65,7 @@ def evaluate_method(
     classifier: str = "random_forest",
     trtr: dict | None = None,
     detection_floor: dict | None = None,
+    majority: dict | None = None,
 ) -> tuple[dict, object]:
     """Metrics of one method. Returns (metrics, Samples)."""
     samples = syn.generate(n, method=method, random_state=random_state, accept_reject=gate)
@@ -70,6 +78,7 @@ def evaluate_method(
         classifier=classifier,
         trtr=trtr,
         detection_floor=detection_floor,
+        majority=majority,
     ), samples
 
 
@@ -83,11 +92,13 @@ def score_samples(
     classifier: str = "random_forest",
     trtr: dict | None = None,
     detection_floor: dict | None = None,
+    majority: dict | None = None,
 ) -> dict:
     """Metrics of generated ``samples`` (a ``Samples``) against ``real``: CAR, latent FD and
     Bhattacharyya per cluster, DCR and membership inference, detection, support metrics,
-    per-column KS (tables), TSTR/TRTR/augmentation (labels). ``detection_floor``: a previous
-    report's ``detection["floor"]`` (it depends on the real rows only)."""
+    per-column KS (tables), TSTR/TRTR/augmentation (labels, or an unlabelled model's clusters
+    through ``majority``, the ``majority_map`` of ``real``, when ``real`` holds the true classes).
+    ``detection_floor``: a previous report's ``detection["floor"]`` (it depends on the real rows only)."""
     from synth.realism import realism_metrics
 
     n = len(samples.labels)
@@ -114,8 +125,8 @@ def score_samples(
                 "bhattacharyya_mean": None,
             }
         )
-    X_syn, X_train = _features(syn, samples.data), _features(syn, real.X_train)
-    out["privacy"] = distance_to_closest_record(X_syn, X_train, X_holdout=_features(syn, real.X_test))
+    X_syn, X_train, X_test = _features(syn, samples.data), _features(syn, real.X_train), _features(syn, real.X_test)
+    out["privacy"] = distance_to_closest_record(X_syn, X_train, X_holdout=X_test)
     realism = realism_metrics(syn, real, samples, random_state=random_state, floor=detection_floor)
     out["detection"], out["support"] = realism["detection"], realism["support"]
     out["privacy"]["membership"] = realism["membership"]
@@ -129,18 +140,18 @@ def score_samples(
             "correlation_difference": correlation_difference(real_cols, syn_cols) if numeric >= 2 else None,
             "not_compared": excluded,
         }
+    fit = {"classifier": classifier, "random_state": random_state, "trtr": trtr}
     if real.y_train is not None and syn.partition_kind_ == "label":
-        out["utility"] = utility_report(
-            X_train,
-            np.asarray(real.y_train).astype(str),
-            _features(syn, real.X_test),
-            np.asarray(real.y_test).astype(str),
-            X_syn,
-            samples.labels.astype(str),
-            classifier=classifier,
-            random_state=random_state,
-            trtr=trtr,
-        )
+        y_train, y_test = np.asarray(real.y_train).astype(str), np.asarray(real.y_test).astype(str)
+        out["utility"] = utility_report(X_train, y_train, X_test, y_test, X_syn, samples.labels.astype(str), **fit)
+    elif real.true_train is not None and real.true_test is not None and syn.can_encode:
+        mapping = (majority or majority_map(syn, real))["clusters"]
+        try:
+            out["utility"] = majority_utility_report(
+                X_train, real.true_train, X_test, real.true_test, X_syn, samples.labels, mapping, **fit
+            )
+        except DataError as error:  # e.g. every cluster maps to one class
+            out["utility_skipped"] = str(error)
     return out
 
 
@@ -183,7 +194,8 @@ def evaluate(
     classifier: str = "random_forest",
 ) -> dict:
     """The full report. ``y_true_clusters``: true classes of ``real.X_train`` for an unlabelled
-    model (adjusted Rand index of the polarized clustering against them)."""
+    model (or ``real.true_train``): the adjusted Rand index of its clustering against them and the
+    cluster → majority-class map (``majority_map``); with ``real.true_test`` also TSTR through it."""
     from sklearn.metrics import adjusted_rand_score
 
     unknown = [m for m in methods if m not in METHODS]
@@ -200,6 +212,13 @@ def evaluate(
         "training": {**syn.train_summary_, "final": syn.history_[-1] if syn.history_ else None},
         "methods": {},
     }
+    if y_true_clusters is not None and real.true_train is None:
+        real = replace(real, true_train=np.asarray(y_true_clusters))
+    majority = None
+    if real.true_train is not None and syn.can_encode:
+        predicted = syn.gaussians_.predict(syn.encode(real.X_train))
+        report["adjusted_rand_index"] = float(adjusted_rand_score(np.asarray(real.true_train).astype(str), predicted))
+        report["majority_map"] = majority = majority_map(syn, real)
     samples_by_method, trtr, floor = {}, None, None
     for method in methods:
         report["methods"][method], samples_by_method[method] = evaluate_method(
@@ -212,12 +231,10 @@ def evaluate(
             classifier=classifier,
             trtr=trtr,
             detection_floor=floor,
+            majority=majority,
         )
         trtr = report["methods"][method].get("utility", {}).get("trtr")
         floor = report["methods"][method]["detection"]["floor"] or None
-    if y_true_clusters is not None and syn.can_encode:
-        predicted = syn.gaussians_.predict(syn.encode(real.X_train))
-        report["adjusted_rand_index"] = float(adjusted_rand_score(np.asarray(y_true_clusters).astype(str), predicted))
     if out_dir is not None:
         write_report(syn, real, report, samples_by_method, Path(out_dir))
     return report
@@ -263,6 +280,9 @@ def write_report(syn, real: RealData, report: dict, samples_by_method: dict, out
             (out / f"samples_{method}.png").write_bytes(
                 plots.image_grid_png(syn.transformer_.transform(samples.data[pick]), labels=samples.labels[pick])
             )
+    if syn.data_kind_ != "tabular":
+        grid = cluster_grid_png(syn, samples_by_method.get("random", first), report.get("majority_map"))
+        (out / "samples_by_cluster.png").write_bytes(grid)
     if syn.data_kind_ == "tabular":
         random_samples = samples_by_method.get("random", first)
         (out / "kde.png").write_bytes(plots.kde_png(real.X_train, random_samples.data, list(real.X_train.columns)))
@@ -298,6 +318,7 @@ def report_markdown(report: dict, *, title: str | None = None) -> str:
             f"**{report['adjusted_rand_index']:.3f}**",
             "",
         ]
+    lines += majority_markdown(report)
     lines += [
         "| method | accept. rate | CAR | CAR min | latent FD | Bhattacharyya | TSTR acc | TRTR acc | "
         "TSTR F1 | aug. lift | DCR ratio | mean KS |",

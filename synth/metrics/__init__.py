@@ -3,7 +3,8 @@
 gaussian_distance  Fréchet and Bhattacharyya distances between fitted Gaussians
 adherence          cluster adherence rate (CAR) of re-encoded samples
 fidelity           per-column KS / total variation, correlation difference
-utility            TRTR / TSTR / augmentation lift of a simple classifier
+utility            TRTR / TSTR / augmentation lift of a simple classifier (unlabelled models: via the
+                   cluster → majority-true-label map)
 privacy            distance to closest record (DCR) and the holdout ratio
 detection          C2ST: k-fold ROC AUC of a classifier telling real from synthetic, with its floor
 support            α-precision, β-recall, authenticity (Alaa et al. 2022) and PRDC (Naeem et al. 2020)
@@ -24,7 +25,7 @@ from synth.metrics.gaussian_distance import (
 from synth.metrics.membership import membership_inference
 from synth.metrics.privacy import distance_to_closest_record
 from synth.metrics.support import alpha_precision, prdc, support_metrics
-from synth.metrics.utility import utility_report
+from synth.metrics.utility import majority_label_map, majority_utility_report, utility_report
 
 __all__ = [
     "alpha_precision",
@@ -41,6 +42,8 @@ __all__ = [
     "frechet_distance",
     "gaussian_stats",
     "ks_per_column",
+    "majority_label_map",
+    "majority_utility_report",
     "latent_bhattacharyya",
     "latent_frechet_distance",
     "sqrtm_psd",
