@@ -16,10 +16,9 @@ merged statistics. ``transformer_from_stats`` turns them into the same
   the exact median: the histogram finds the buckets of the middle order
   statistics, and further passes (``streaming_select``) refine those buckets
   until their values are few enough to collect and sort;
-- categorical: the count and the first row position of every value. The
-  in-memory fit orders tied counts by first appearance (``value_counts``), so the
-  position is kept and a block's positions are global (``offset``): the mode,
-  and the most frequent values kept for free text (``top``), then tie exactly;
+- categorical: the count of every value (ties in count are ordered by value, so the
+  mode and the most frequent values kept for free text, ``top``, do not depend on
+  the order of the rows or blocks);
 - constant: the first present value (by position) and whether any other occurs;
 - identifier: the facts of ``missing.id_shape`` (prefix, suffix, digit widths,
   largest number; or the character classes per position per value length).
@@ -86,10 +85,8 @@ def _column_stats(column: pd.Series, info: dict, offset: int) -> dict:
         out["max"] = float(values.max()) if len(values) else None
         out["hist"] = _hist(order_keys(values), 64 - TOP_BITS)
     elif kind == "categorical":
-        mapped = present.map(plain)
-        first = mapped[~mapped.duplicated()]
-        counts = mapped.value_counts(sort=False)
-        out["counts"] = [[plain(v), int(counts[v]), offset + int(i)] for i, v in first.items()]
+        counts = present.map(plain).value_counts(sort=False)
+        out["counts"] = [[plain(v), int(n)] for v, n in counts.items()]
     elif kind == "constant":
         out["first"] = [offset + int(present.index[0]), plain(present.iloc[0])] if len(present) else None
         out["varies"] = bool(present.nunique() > 1)
@@ -143,15 +140,14 @@ def shift_positions(stats: dict, offset: int) -> dict:
     out = {"rows": stats["rows"], "columns": {}}
     for name, c in stats["columns"].items():
         c = dict(c)
-        if "counts" in c:
-            c["counts"] = [[v, n, p + offset] for v, n, p in c["counts"]]
         if c.get("first") is not None:
             c["first"] = [c["first"][0] + offset, c["first"][1]]
         out["columns"][name] = c
     return out
 
 
-def _promote(a: str, b: str) -> str:
+def promote_dtype(a: str, b: str) -> str:
+    """The dtype of two blocks' column concatenated (int64 and float64 → float64; else object)."""
     if a == b:
         return a
     try:
@@ -170,7 +166,7 @@ def _merge_pairs(a: list, b: list, add) -> list:
 def _merge_column(a: dict, b: dict) -> dict:
     if a["kind"] != b["kind"]:
         raise DataError(f"cannot merge statistics of a {a['kind']} and a {b['kind']} column")
-    out = {**a, "dtype": _promote(a["dtype"], b["dtype"]), "rows": a["rows"] + b["rows"]}
+    out = {**a, "dtype": promote_dtype(a["dtype"], b["dtype"]), "rows": a["rows"] + b["rows"]}
     out["missing"] = a["missing"] + b["missing"]
     if "ok" in a:
         out["ok"] = [x and y for x, y in zip(a["ok"], b["ok"])]
@@ -178,7 +174,7 @@ def _merge_column(a: dict, b: dict) -> dict:
         out["max"] = max((v for v in (a["max"], b["max"]) if v is not None), default=None)
         out["hist"] = _merge_pairs(a["hist"], b["hist"], lambda x, y: [x[0] + y[0]])
     if "counts" in a:
-        out["counts"] = _merge_pairs(a["counts"], b["counts"], lambda x, y: [x[0] + y[0], min(x[1], y[1])])
+        out["counts"] = _merge_pairs(a["counts"], b["counts"], lambda x, y: [x[0] + y[0]])
     if "first" in a:
         firsts = [f for f in (a["first"], b["first"]) if f is not None]
         out["first"] = min(firsts, key=lambda f: f[0]) if firsts else None
@@ -259,11 +255,9 @@ def column_facts(c: dict, median: float | None) -> dict:
         key = "steps_ok" if c["kind"] == "datetime" else "decimals_ok"
         facts.update({key: c["ok"], "minimum": c["min"], "maximum": c["max"], "median": median})
     elif "counts" in c:
-        ordered = sorted(c["counts"], key=lambda t: t[2])  # first appearance, as value_counts finds them
-        keys = np.empty(len(ordered), dtype=object)
-        keys[:] = [v for v, _, _ in ordered]
-        counts = np.array([n for _, n, _ in ordered], dtype=np.int64)
-        facts["counts"] = pd.Series(counts, index=pd.Index(keys), copy=False).sort_values(ascending=False)
+        keys = np.empty(len(c["counts"]), dtype=object)
+        keys[:] = [v for v, _ in c["counts"]]
+        facts["counts"] = pd.Series([n for _, n in c["counts"]], index=pd.Index(keys), dtype=np.int64)
     elif "first" in c:
         facts["first"] = c["first"][1] if c["first"] is not None else None
     elif "shape" in c:

@@ -297,7 +297,7 @@ class TabularTransformer:
 def spec_from_facts(name: str, kind: str, dtype: str, info: dict, facts: dict) -> ColumnSpec:
     """A column's spec from what fitting learned about it (``facts``): whether it has missing
     cells; numeric/datetime: minimum, maximum, median and ``decimals_ok``/``steps_ok``;
-    categorical: ``counts``, the value counts as ``Series.value_counts(sort=True)`` orders them;
+    categorical: ``counts``, the value counts (any order);
     constant: ``first`` present value; identifier: ``shape``. ``synth.data.streaming`` computes the
     same facts from mergeable block statistics."""
     has_missing = facts["missing"]
@@ -325,7 +325,7 @@ def spec_from_facts(name: str, kind: str, dtype: str, info: dict, facts: dict) -
             step=step_from_ok(facts["steps_ok"]),
         )
     if kind == "categorical":
-        counts = facts["counts"]
+        counts = _by_count(facts["counts"])
         levels = counts.index.tolist()
         other = None
         if info.get("top"):
@@ -348,6 +348,15 @@ def spec_from_facts(name: str, kind: str, dtype: str, info: dict, facts: dict) -
     if kind == "identifier":
         return ColumnSpec(**base, shape=facts["shape"], out_dtype=_out_dtype(kind, dtype, False, True, True))
     return ColumnSpec(**base, out_dtype="object")
+
+
+def _by_count(counts: pd.Series) -> pd.Series:
+    """Value counts, most frequent first, ties in value order: the mode and the kept "top" values
+    then do not depend on the order of the rows."""
+    order = sorted(
+        range(len(counts)), key=lambda i: (-int(counts.iloc[i]), str(type(counts.index[i])), counts.index[i])
+    )
+    return counts.iloc[order]
 
 
 def _cast(series: pd.Series, dtype: str | None) -> pd.Series:

@@ -1,0 +1,93 @@
+"""The streamed table fit on Ray Data: ``fit_transformer_ray(ds)`` for a ``ray.data.Dataset``
+(e.g. ``read_table("data/")`` of Parquet parts). Each pass is a ``map_batches`` whose tasks clean
+their block with the sample's kinds and return only its statistics, a one-row JSON string
+(``synth.data.streaming``); the driver merges them and never holds the rows. Kinds come from a
+seeded ``random_sample`` of about ``sample_rows`` rows (all rows of a smaller table), then are
+checked over every block. ``cluster_moments_ray`` sums the encoded latents per cluster in the same
+way (``synth.latent_moments``). All logic but the fan-out lives in the Ray-free modules.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import ray
+
+from synth.data.parquet import SUFFIXES
+from synth.data.stream_fit import SAMPLE_ROWS, check_stats, clean_block, detect_schema
+from synth.data.streaming import block_stats, merge_all, promote_dtype, shift_positions, transformer_from_stats
+from synth.data.streaming_select import block_pass, exact_medians
+from synth.data.tabular import CleaningOptions
+from synth.errors import DataError
+
+
+def read_table(source: str | Path) -> ray.data.Dataset:
+    """A Parquet file or folder of parts as a Dataset, parts in sorted order (as ``read_parquet_source``)."""
+    path = Path(source)
+    files = sorted(str(p) for p in path.rglob("*") if p.suffix.lower() in SUFFIXES) if path.is_dir() else [str(path)]
+    if not files:
+        raise DataError(f"no Parquet files in {source}")
+    return ray.data.read_parquet(files)
+
+
+def _ordered(ds: ray.data.Dataset, fn, **kwargs) -> list:
+    """fn(block as pandas) → one JSON string per block, collected in the dataset's order. Blocks
+    come as Arrow tables turned to pandas here, as ``read_parquet_source`` turns each part."""
+    ctx = ray.data.DataContext.get_current()
+    ctx.execution_options.preserve_order = True
+    out = ds.map_batches(
+        lambda table: pd.DataFrame({"json": [json.dumps(fn(table.to_pandas()))]}),
+        batch_format="pyarrow",
+        batch_size=None,
+        **kwargs,
+    )
+    return [json.loads(row["json"]) for row in out.iter_rows()]
+
+
+def sample_frame(ds: ray.data.Dataset, *, sample_rows: int = SAMPLE_ROWS, seed: int = 0) -> pd.DataFrame:
+    n = ds.count()
+    if n == 0:
+        raise DataError("the dataset holds no rows")
+    if n <= sample_rows:
+        return ds.to_pandas()
+    return ds.random_sample(sample_rows / n, seed=seed).to_pandas()
+
+
+def fit_transformer_ray(
+    ds: ray.data.Dataset,
+    *,
+    label: str | None = None,
+    options: CleaningOptions = CleaningOptions(),
+    sample_rows: int = SAMPLE_ROWS,
+    seed: int = 0,
+):
+    """(TabularTransformer, merged statistics, checked schema, dtypes): the transform that
+    ``clean_table`` + ``TabularTransformer.fit`` give on all rows, from streamed passes."""
+    schema, _ = detect_schema(sample_frame(ds, sample_rows=sample_rows, seed=seed), label=label, options=options)
+
+    def stats_of(batch: pd.DataFrame) -> dict:
+        dtypes = {str(k): str(v) for k, v in batch.dtypes.items()}
+        cleaned, _ = clean_block(batch, schema, label=label, options=options)
+        return {"stats": block_stats(cleaned, schema), "dtypes": dtypes}
+
+    parts = _ordered(ds, stats_of)
+    offsets = np.concatenate([[0], np.cumsum([p["stats"]["rows"] for p in parts])[:-1]]).astype(int)
+    stats = merge_all(shift_positions(p["stats"], int(o)) for p, o in zip(parts, offsets))
+    dtypes = {}
+    for p in parts:
+        for name, dtype in p["dtypes"].items():
+            dtypes[name] = promote_dtype(dtypes[name], dtype) if name in dtypes else dtype
+    checked = check_stats(stats, schema, options=options)
+
+    def scan(targets: list) -> list:
+        return _ordered(
+            ds, lambda b: block_pass(clean_block(b, checked, label=label, options=options)[0], checked, targets)
+        )
+
+    medians = exact_medians(stats, scan)
+    dtypes = {k: v for k, v in dtypes.items() if k in checked}
+    transformer = transformer_from_stats(stats, medians, schema=checked, dtypes=dtypes, clip=options.clip)
+    return transformer, stats, checked, dtypes
