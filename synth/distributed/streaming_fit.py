@@ -14,6 +14,7 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 import ray
 
 from synth.data.parquet import SUFFIXES
@@ -51,9 +52,10 @@ def sample_frame(ds: ray.data.Dataset, *, sample_rows: int = SAMPLE_ROWS, seed: 
     n = ds.count()
     if n == 0:
         raise DataError("the dataset holds no rows")
-    if n <= sample_rows:
-        return ds.to_pandas()
-    return ds.random_sample(sample_rows / n, seed=seed).to_pandas()
+    if n > sample_rows:
+        ds = ds.random_sample(sample_rows / n, seed=seed)
+    tables = [t for t in ray.get(ds.to_arrow_refs()) if t.num_rows]
+    return pa.concat_tables(tables).to_pandas()  # as read_parquet_source converts (Ray's to_pandas differs)
 
 
 def fit_transformer_ray(
