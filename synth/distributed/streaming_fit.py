@@ -3,8 +3,8 @@
 their block with the sample's kinds and return only its statistics, a one-row JSON string
 (``synth.data.streaming``); the driver merges them and never holds the rows. Kinds come from a
 seeded ``random_sample`` of about ``sample_rows`` rows (all rows of a smaller table), then are
-checked over every block. ``cluster_moments_ray`` sums the encoded latents per cluster in the same
-way (``synth.latent_moments``). All logic but the fan-out lives in the Ray-free modules.
+checked over every block. ``cluster_moments_ray`` sums the latents that a saved model encodes, per
+cluster, in the same way (``synth.latent_moments``). All logic but the fan-out lives in the Ray-free modules.
 """
 
 from __future__ import annotations
@@ -23,6 +23,8 @@ from synth.data.streaming import block_stats, merge_all, promote_dtype, shift_po
 from synth.data.streaming_select import block_pass, exact_medians
 from synth.data.tabular import CleaningOptions
 from synth.errors import DataError
+from synth.latent_moments import EXTRACTOR, ClusterMoments
+from synth.metrics.feature_stats import FeatureStats
 
 
 def read_table(source: str | Path) -> ray.data.Dataset:
@@ -93,3 +95,64 @@ def fit_transformer_ray(
     dtypes = {k: v for k, v in dtypes.items() if k in checked}
     transformer = transformer_from_stats(stats, medians, schema=checked, dtypes=dtypes, clip=options.clip)
     return transformer, stats, checked, dtypes
+
+
+_MODELS: dict = {}  # artifact → LatentSynthesizer, one load per worker process
+
+
+def _model(artifact: str):
+    from synth.synthesizer import LatentSynthesizer
+
+    if artifact not in _MODELS:
+        _MODELS.clear()
+        _MODELS[artifact] = LatentSynthesizer.load(artifact)
+    return _MODELS[artifact]
+
+
+def block_moments(raw: pd.DataFrame, artifact: str, schema: dict, shift, *, label: str, options, missing=()) -> dict:
+    """One block's per-cluster latent sums (``ClusterMoments``) as JSON-able lists: rows cleaned
+    with ``schema``, encoded by the saved model, clusters from the label column."""
+    import torch
+
+    torch.set_num_threads(1)
+    syn = _model(artifact)
+    frame, y = clean_block(raw, schema, label=label, options=options)
+    Z = syn.encode_features(syn.transformer_.transform(frame))
+    codes = np.array([syn.cluster_code(v) for v in y], dtype=np.int64)
+    sums = ClusterMoments.from_block(Z, codes, shift, missing={c: frame[c].isna().to_numpy() for c in missing})
+    return {
+        "stats": [[s.n, s.total.tolist(), s.outer.tolist()] for s in sums.stats],
+        "p21": sums.p21.tolist(),
+        "p22": sums.p22.tolist(),
+        "missing": sums.missing.tolist(),
+    }
+
+
+def cluster_moments_ray(
+    ds: ray.data.Dataset,
+    artifact: str | Path,
+    schema: dict,
+    shift,
+    *,
+    label: str,
+    options: CleaningOptions = CleaningOptions(),
+    missing=(),
+) -> ClusterMoments:
+    """Per-cluster sums n, Σy, Σyyᵀ (and the fourth moments) of the latents of every row of ``ds``
+    encoded by the saved model at ``artifact`` (readable on every node), clusters given by the
+    ``label`` column; ``shift`` (K, d): e.g. the clusters' means on a seeded sample. Only the sums
+    come back; ``.gaussians()`` and ``.missing_rates()`` of the result give the model's state."""
+    artifact, shift = str(Path(artifact).resolve()), np.asarray(shift, dtype=np.float64)
+    missing = tuple(missing)
+    parts = _ordered(
+        ds, lambda b: block_moments(b, artifact, schema, shift, label=label, options=options, missing=missing)
+    )
+    total = None
+    for part in parts:
+        stats = tuple(FeatureStats(n, np.asarray(t), np.asarray(o), EXTRACTOR) for n, t, o in part["stats"])
+        hits = np.asarray(part["missing"], dtype=np.float64).reshape(len(missing), shift.shape[0])
+        sums = ClusterMoments(shift, stats, np.asarray(part["p21"]), np.asarray(part["p22"]), missing, hits)
+        total = sums if total is None else total.merge(sums)
+    if total is None:
+        raise DataError("the dataset holds no rows")
+    return total
