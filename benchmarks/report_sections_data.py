@@ -3,7 +3,7 @@ after report_sections, so these sections follow its sections on the page."""
 
 from __future__ import annotations
 
-from report_format import command, from_keys, grid, section
+from report_format import command, fmt, from_keys, grid, section
 
 # --- tabular scale ----------------------------------------------------------------------------
 
@@ -76,4 +76,41 @@ def render_conditions(data: dict) -> list[str]:
     ]
     if ratios:
         lines += [f"Decodes of plain accept/reject over those of the steered sampler: {'; '.join(ratios)}.", ""]
+    return lines
+
+
+# --- scale-out ----------------------------------------------------------------------------------
+
+
+def _scale_out_command(d: dict) -> str:
+    fit = d.get("streamed_fit") or {}
+    pairs = [("fit-rows", fit.get("rows") if fit.get("rows") != 1_000_000 else None)]
+    pairs += [("fit-parts", fit.get("parts") if fit.get("parts") != 10 else None)]
+    return command("python benchmarks/scale_out.py", ([("part", "fit")] if "runs" not in d else []) + pairs)
+
+
+@section(
+    "scale_out.json",
+    "Generation and fitting at scale",
+    "Chunked generation (`latentsynth generate --format parquet [--workers K]`): rows/s and peak RSS in process "
+    "and on Ray workers, and whether 1 and 2 workers write byte-identical chunks. Streamed fit "
+    "([big data](big-data.md)): the transform of a seeded mixed Parquet table fitted in memory (pandas read + "
+    "`clean_table` + `TabularTransformer.fit`) and by streaming passes on Ray Data, seconds, the driver's peak "
+    "RSS and whether the fitted states are equal.",
+    _scale_out_command,
+)
+def render_scale_out(data: dict) -> list[str]:
+    lines = []
+    if "runs" in data:
+        lines += [f"Generation, {data['model']}, chunks of {data['chunk_rows']:,} rows; {data['note']}.", ""]
+        columns = [("rows", "rows", ","), ("workers", "workers"), ("seconds", "seconds", ".2f")]
+        columns += [("rows/s", "rows_per_s", ",.0f"), ("peak RSS MiB", "peak_rss_mib", ",.0f")]
+        lines += grid(data["runs"], columns)
+        lines += [f"1 and 2 workers write byte-identical chunks: {fmt(data['identical_for_1_and_2_workers'])}.", ""]
+    fit = data.get("streamed_fit")
+    if fit:
+        lines += [f"Streamed fit, {fit['rows']:,} rows in {fit['parts']} Parquet files: {fit['columns']}.", ""]
+        columns = [("fit", "mode"), ("seconds", "seconds", ".1f"), ("without Ray start s", "seconds_without_ray_start")]
+        lines += grid(fit["runs"], columns + [("peak RSS MiB", "peak_rss_mib", ",.0f")])
+        lines += [f"Fitted states equal (the transformer's JSON): {fmt(fit['fitted_state_equal'])}. {fit['note']}.", ""]
     return lines

@@ -8,6 +8,13 @@ manifests of the 1- and 2-worker runs are compared: same files, same SHA-256.
 
     python benchmarks/scale_out.py                  # 1M rows × {1, 2} workers, 10M in-process
     python benchmarks/scale_out.py --rows 200000    # a quick look
+    python benchmarks/scale_out.py --part fit       # only the streamed fit (merged into the JSON)
+
+The "streamed fit" part writes a seeded mixed Parquet table (numbers, categories, dates as text
+and as timestamps, missing cells) and fits its transform twice, each in its own process: in memory
+(read whole with pandas, ``clean_table`` + ``TabularTransformer.fit``) and streamed on Ray Data
+with 2 CPUs (``synth.distributed.streaming_fit``); seconds, the driver's peak RSS and whether the
+two fitted states are equal.
 """
 
 from __future__ import annotations
@@ -56,17 +63,128 @@ def measure(artifact: Path, n: int, workers: int, scratch: Path, chunk_rows: int
     return json.loads(done.stdout.strip().splitlines()[-1])
 
 
+def mixed_table(n: int, seed: int = 0):
+    import numpy as np
+    import pandas as pd
+
+    rng = np.random.default_rng(seed)
+    x = rng.normal(10.0, 3.0, n)
+    x[rng.random(n) < 0.05] = np.nan
+    day = pd.Timestamp("2020-01-01") + pd.to_timedelta(rng.integers(0, 1500, n), unit="D")
+    when = day.strftime("%Y-%m-%d").to_numpy(object)
+    when[rng.random(n) < 0.02] = None
+    city = rng.choice([f"city-{i:02d}" for i in range(30)], n).astype(object)
+    city[rng.random(n) < 0.1] = None
+    return pd.DataFrame(
+        {
+            "x": x,
+            "price": rng.gamma(2.0, 50.0, n).round(2),
+            "count": rng.poisson(40, n),
+            "grade": rng.choice(["A", "B", "C", "D", "E"], n, p=[0.3, 0.3, 0.2, 0.1, 0.1]),
+            "city": city,
+            "day": when,
+            "stamp": pd.Timestamp("2024-01-01") + pd.to_timedelta(rng.integers(0, 86400 * 30, n), unit="s"),
+        }
+    )
+
+
+def fit_one(mode: str, source: str, state_out: str) -> dict:
+    started = time.perf_counter()
+    if mode == "memory":
+        from synth.data.parquet import read_parquet_source
+        from synth.data.tabular import TabularTransformer, clean_table
+
+        frame, _, report = clean_table(read_parquet_source(source))
+        state = TabularTransformer().fit(frame, dtypes=report.dtypes, schema=report.schema).to_dict()
+        extra = {}
+    else:
+        import ray
+
+        from synth.distributed.streaming_fit import fit_transformer_ray, read_table
+
+        ray.init(num_cpus=2, include_dashboard=False, log_to_driver=False)
+        ray_started = time.perf_counter()
+        transformer, _, _, _ = fit_transformer_ray(read_table(source))
+        state = transformer.to_dict()
+        extra = {"seconds_without_ray_start": round(time.perf_counter() - ray_started, 2)}
+        ray.shutdown()
+    seconds = time.perf_counter() - started
+    Path(state_out).write_text(json.dumps(state, sort_keys=True))
+    rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    return {"mode": mode, "seconds": round(seconds, 2), "peak_rss_mib": round(rss, 1), **extra}
+
+
+def streamed_fit(n: int, parts: int, small: int = 10_000) -> dict:
+    """Both fits of an n-row table; the Ray fit of a ``small``-row table too, whose driver RSS is
+    the baseline of Ray and its libraries."""
+    fit = fit_table(n, parts)
+    base = fit_table(small, parts, modes=("ray",))
+    fit["runs"] += [{**r, "mode": f"ray, {small:,} rows"} for r in base["runs"]]
+    return fit
+
+
+def fit_table(n: int, parts: int, modes=("memory", "ray")) -> dict:
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")]))}
+    with tempfile.TemporaryDirectory() as tmp:
+        table = Path(tmp) / "table"
+        table.mkdir()
+        frame = mixed_table(n)
+        edges = [round(i * n / parts) for i in range(parts + 1)]
+        for i, (a, b) in enumerate(zip(edges[:-1], edges[1:])):
+            frame.iloc[a:b].to_parquet(table / f"part-{i:05d}.parquet", index=False)
+        del frame
+        runs, states = [], []
+        for mode in modes:
+            state = Path(tmp) / f"{mode}.json"
+            cmd = [sys.executable, __file__, "--fit-one", mode, str(table), str(state)]
+            done = subprocess.run(cmd, capture_output=True, text=True, env=env, check=False)
+            if done.returncode != 0:
+                raise SystemExit(f"{mode} fit failed:\n{done.stderr[-2000:]}")
+            runs.append(json.loads(done.stdout.strip().splitlines()[-1]))
+            states.append(state.read_text())
+    return {
+        "rows": n,
+        "parts": parts,
+        "columns": "x (float, 5 % missing), price (2 decimals), count (int), grade (5 levels), "
+        "city (30 levels, 10 % missing), day (text dates, 2 % missing), stamp (datetime64)",
+        "runs": runs,
+        "fitted_state_equal": len(states) == 2 and states[0] == states[1],
+        "note": "Ray: local, 2 CPUs, the driver's peak RSS (the small-table run gives Ray's own baseline); seconds "
+        "include Ray start-up (see the column without it)",
+    }
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rows", type=int, default=1_000_000)
     parser.add_argument("--big", type=int, default=10_000_000, help="rows of the memory check (in-process)")
     parser.add_argument("--chunk-rows", type=int, default=100_000)
+    parser.add_argument("--fit-rows", type=int, default=1_000_000, help="rows of the streamed-fit table")
+    parser.add_argument("--fit-parts", type=int, default=10, help="Parquet files of the streamed-fit table")
+    parser.add_argument("--part", choices=("all", "generate", "fit"), default="all")
     parser.add_argument("--one", nargs=5, help=argparse.SUPPRESS)
+    parser.add_argument("--fit-one", nargs=3, help=argparse.SUPPRESS)
     args = parser.parse_args()
+    if args.fit_one:
+        print(json.dumps(fit_one(*args.fit_one)))
+        return
     if args.one:
         artifact, n, workers, out, chunk_rows = args.one
         print(json.dumps(one(artifact, int(n), int(workers), out, int(chunk_rows))))
         return
+    result = json.loads(RESULTS.read_text()) if RESULTS.exists() else {}
+    if args.part in ("all", "fit"):
+        fit = streamed_fit(args.fit_rows, args.fit_parts)
+        print(f"{'fit':>8} {'seconds':>8} {'peak RSS MiB':>12}   ({fit['rows']} rows, {fit['parts']} files)")
+        for r in fit["runs"]:
+            print(f"{r['mode']:>8} {r['seconds']:>8} {r['peak_rss_mib']:>12}")
+        print(f"fitted state equal: {fit['fitted_state_equal']}")
+        result["streamed_fit"] = fit
+        if args.part == "fit":
+            RESULTS.parent.mkdir(parents=True, exist_ok=True)
+            RESULTS.write_text(json.dumps(result, indent=2) + "\n")
+            print(f"wrote {RESULTS}")
+            return
 
     from synth.data.sources import load_embedded
     from synth.synthesizer import LatentSynthesizer
@@ -82,7 +200,7 @@ def main() -> None:
     for r in runs:
         print(f"{r['rows']:>10} {r['workers']:>7} {r['seconds']:>8} {r['rows_per_s']:>9} {r['peak_rss_mib']:>12}")
     print(f"1 vs 2 workers: {'byte-identical' if same else 'DIFFERENT'} chunks")
-    result = {
+    result |= {
         "model": "iris vae (package defaults)",
         "chunk_rows": args.chunk_rows,
         "runs": [{k: v for k, v in r.items() if k != "chunks"} for r in runs],

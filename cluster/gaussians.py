@@ -142,18 +142,38 @@ class ClusterGaussians:
         pooled_scale = float(Z.var(axis=0).mean())
         K = counts.size
         means = np.empty((K, d))
-        covs = np.empty((K, d, d))
+        scatters = np.empty((K, d, d))
         intensity = np.zeros(K)
-        jitter = np.empty(K)
         order = np.argsort(codes, kind="stable")
         for k, rows in enumerate(np.split(order, np.cumsum(counts)[:-1])):
             Zk = Z[rows]
             means[k] = Zk.mean(axis=0)
             centred = Zk - means[k]
-            S = centred.T @ centred / Zk.shape[0]
-            mu = np.trace(S) / d
+            scatters[k] = centred.T @ centred / Zk.shape[0]
             if self.shrinkage == "ledoit_wolf":
                 intensity[k] = ledoit_wolf_shrinkage(Zk)
+        return self.fit_moments(counts, means, scatters, ledoit_wolf=intensity, pooled_scale=pooled_scale)
+
+    def fit_moments(self, counts, means, scatters, *, ledoit_wolf=None, pooled_scale: float = 1.0) -> ClusterGaussians:
+        """Fit from per-cluster moments: ``counts`` (K,), ``means`` (K, d), ``scatters`` (K, d, d) the
+        maximum-likelihood covariances S, ``ledoit_wolf`` (K,) the Ledoit–Wolf intensities (needed
+        for that rule), ``pooled_scale`` the mean per-feature variance of all rows (the jitter
+        scale of a cluster whose S is 0). ``fit`` computes these from the rows; streamed sums
+        give them without holding the rows."""
+        self._check_params()
+        counts = np.asarray(counts, dtype=np.int64)
+        means, scatters = np.asarray(means, np.float64), np.asarray(scatters, np.float64)
+        K, d = means.shape
+        covs = np.empty((K, d, d))
+        intensity = np.zeros(K)
+        jitter = np.empty(K)
+        for k in range(K):
+            S = scatters[k]
+            mu = np.trace(S) / d
+            if self.shrinkage == "ledoit_wolf":
+                if ledoit_wolf is None:
+                    raise ValueError("shrinkage='ledoit_wolf' needs the clusters' Ledoit–Wolf intensities")
+                intensity[k] = ledoit_wolf[k]
                 S = (1.0 - intensity[k]) * S + intensity[k] * mu * np.eye(d)
             elif self.shrinkage == "ridge":
                 intensity[k] = self.ridge
@@ -164,7 +184,7 @@ class ClusterGaussians:
         self.means_ = means
         self.covariances_ = covs
         self.cholesky_ = np.linalg.cholesky(covs)
-        self.counts_ = counts.astype(np.int64)
+        self.counts_ = counts
         self.shrinkage_ = intensity
         self.jitter_ = jitter
         self.n_features_in_ = d

@@ -99,10 +99,10 @@ def id_shape(values: pd.Series) -> dict:
         }
     length = int(text.str.len().mode().iloc[0]) if len(text) else 1
     same = text[text.str.len() == length].tolist() or ["x"]
-    return {"style": "pattern", "classes": [_char_class({v[i] for v in same}) for i in range(length)]}
+    return {"style": "pattern", "classes": [char_class({v[i] for v in same}) for i in range(length)]}
 
 
-def _char_class(chars: set) -> str:
+def char_class(chars: set) -> str:
     """The narrowest class holding every character seen at one position."""
     if len(chars) == 1 and not next(iter(chars)).isalnum():
         return "=" + next(iter(chars))

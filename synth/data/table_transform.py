@@ -27,12 +27,15 @@ OTHER = "other"
 MODELLED = ("numeric", "categorical", "datetime")
 
 
-def _decimals(values: np.ndarray) -> int:
+def decimals_ok(values: np.ndarray) -> list[bool]:
+    """For k = 0..MAX_DECIMALS, whether k decimals represent every value (a per-value test, so
+    the answers of disjoint parts combine with ``and``)."""
+    return [bool(np.allclose(np.round(values, k), values, rtol=0, atol=1e-9)) for k in range(MAX_DECIMALS + 1)]
+
+
+def decimals_from_ok(ok) -> int:
     """Fewest decimals (≤ MAX_DECIMALS) that represent every value, so 5.1 stays 5.1."""
-    for k in range(MAX_DECIMALS + 1):
-        if np.allclose(np.round(values, k), values, rtol=0, atol=1e-9):
-            return k
-    return MAX_DECIMALS
+    return next((k for k, good in enumerate(ok) if good), MAX_DECIMALS)
 
 
 @dataclass(frozen=True)
@@ -99,11 +102,16 @@ def from_seconds(seconds: np.ndarray, spec: ColumnSpec) -> pd.Series:
     return text.astype(object).where(stamps.notna(), np.nan)
 
 
-def _step(seconds: np.ndarray) -> float | None:
-    for step in (86400.0, 3600.0, 60.0, 1.0):
-        if np.all(np.mod(seconds, step) == 0):
-            return step
-    return None
+STEPS = (86400.0, 3600.0, 60.0, 1.0)
+
+
+def steps_ok(seconds: np.ndarray) -> list[bool]:
+    """For each datetime resolution of STEPS, whether every value is a multiple of it."""
+    return [bool(np.all(np.mod(seconds, step) == 0)) for step in STEPS]
+
+
+def step_from_ok(ok) -> float | None:
+    return next((step for step, good in zip(STEPS, ok) if good), None)
 
 
 def _int_like(dtype: str) -> bool:
@@ -164,58 +172,23 @@ class TabularTransformer:
         numeric = pd.api.types.is_numeric_dtype(column) and not pd.api.types.is_bool_dtype(column)
         info = info or {"kind": "numeric" if numeric else "categorical"}
         kind, present = info["kind"], column.dropna()
-        has_missing = bool(column.isna().any())
-        base = {"name": name, "kind": kind, "dtype": dtype}
-        if kind == "numeric":
-            values = present.to_numpy(float)
-            decimals = _decimals(values)
-            out = _out_dtype(kind, dtype, has_missing, decimals == 0, False)
-            return ColumnSpec(
-                **base,
-                minimum=float(values.min()),
-                maximum=float(values.max()),
-                decimals=decimals,
-                missing=has_missing,
-                fill=float(np.median(values)),
-                out_dtype=out,
-            )
-        if kind == "datetime":
-            seconds = to_seconds(column, info.get("fmt"), info.get("tz"))
-            seconds = seconds[~np.isnan(seconds)]
-            return ColumnSpec(
-                **base,
-                minimum=float(seconds.min()),
-                maximum=float(seconds.max()),
-                missing=has_missing,
-                fill=float(np.median(seconds)),
-                fmt=info.get("fmt"),
-                tz=info.get("tz"),
-                step=_step(seconds),
-            )
-        if kind == "categorical":
-            counts = present.map(_plain).value_counts(sort=True)
-            levels = counts.index.tolist()
-            other = None
-            if info.get("top"):
-                levels = levels[: int(info.get("top_k", 20))]
-                other = OTHER if OTHER not in levels else f"{OTHER}_"
-            levels = sorted(levels, key=lambda v: (str(type(v)), v))
-            ints = all(isinstance(v, (int, np.integer)) and not isinstance(v, bool) for v in levels)
-            return ColumnSpec(
-                **base,
-                categories=tuple(_plain(v) for v in levels) + ((other,) if other else ()),
-                missing=has_missing,
-                fill=_plain(counts.index[0]),
-                other=other,
-                out_dtype=_out_dtype(kind, dtype, has_missing, False, ints),
-            )
-        if kind == "constant":
-            value = _plain(present.iloc[0]) if len(present) else None
-            ints = isinstance(value, (int, float)) and not isinstance(value, bool) and float(value).is_integer()
-            return ColumnSpec(**base, value=value, out_dtype=_out_dtype(kind, dtype, has_missing, False, ints))
-        if kind == "identifier":
-            return ColumnSpec(**base, shape=id_shape(present), out_dtype=_out_dtype(kind, dtype, False, True, True))
-        return ColumnSpec(**base, out_dtype="object")
+        facts = {"missing": bool(column.isna().any())}
+        if kind in ("numeric", "datetime"):
+            if kind == "numeric":
+                values = present.to_numpy(float)
+                facts["decimals_ok"] = decimals_ok(values)
+            else:
+                values = to_seconds(column, info.get("fmt"), info.get("tz"))
+                values = values[~np.isnan(values)]
+                facts["steps_ok"] = steps_ok(values)
+            facts.update(minimum=float(values.min()), maximum=float(values.max()), median=float(np.median(values)))
+        elif kind == "categorical":
+            facts["counts"] = present.map(_plain).value_counts(sort=True)
+        elif kind == "constant":
+            facts["first"] = _plain(present.iloc[0]) if len(present) else None
+        elif kind == "identifier":
+            facts["shape"] = id_shape(present)
+        return spec_from_facts(name, kind, dtype, info, facts)
 
     @property
     def feature_names_(self) -> list[str]:
@@ -319,6 +292,71 @@ class TabularTransformer:
         self.n_features_ = sum(s.width for s in self.columns_)
         self.missing_rates_ = {k: list(v) for k, v in obj.get("missing_rates", {}).items()}
         return self
+
+
+def spec_from_facts(name: str, kind: str, dtype: str, info: dict, facts: dict) -> ColumnSpec:
+    """A column's spec from what fitting learned about it (``facts``): whether it has missing
+    cells; numeric/datetime: minimum, maximum, median and ``decimals_ok``/``steps_ok``;
+    categorical: ``counts``, the value counts (any order);
+    constant: ``first`` present value; identifier: ``shape``. ``synth.data.streaming`` computes the
+    same facts from mergeable block statistics."""
+    has_missing = facts["missing"]
+    base = {"name": name, "kind": kind, "dtype": dtype}
+    if kind == "numeric":
+        decimals = decimals_from_ok(facts["decimals_ok"])
+        return ColumnSpec(
+            **base,
+            minimum=facts["minimum"],
+            maximum=facts["maximum"],
+            decimals=decimals,
+            missing=has_missing,
+            fill=facts["median"],
+            out_dtype=_out_dtype(kind, dtype, has_missing, decimals == 0, False),
+        )
+    if kind == "datetime":
+        return ColumnSpec(
+            **base,
+            minimum=facts["minimum"],
+            maximum=facts["maximum"],
+            missing=has_missing,
+            fill=facts["median"],
+            fmt=info.get("fmt"),
+            tz=info.get("tz"),
+            step=step_from_ok(facts["steps_ok"]),
+        )
+    if kind == "categorical":
+        counts = _by_count(facts["counts"])
+        levels = counts.index.tolist()
+        other = None
+        if info.get("top"):
+            levels = levels[: int(info.get("top_k", 20))]
+            other = OTHER if OTHER not in levels else f"{OTHER}_"
+        levels = sorted(levels, key=lambda v: (str(type(v)), v))
+        ints = all(isinstance(v, (int, np.integer)) and not isinstance(v, bool) for v in levels)
+        return ColumnSpec(
+            **base,
+            categories=tuple(_plain(v) for v in levels) + ((other,) if other else ()),
+            missing=has_missing,
+            fill=_plain(counts.index[0]),
+            other=other,
+            out_dtype=_out_dtype(kind, dtype, has_missing, False, ints),
+        )
+    if kind == "constant":
+        value = facts["first"]
+        ints = isinstance(value, (int, float)) and not isinstance(value, bool) and float(value).is_integer()
+        return ColumnSpec(**base, value=value, out_dtype=_out_dtype(kind, dtype, has_missing, False, ints))
+    if kind == "identifier":
+        return ColumnSpec(**base, shape=facts["shape"], out_dtype=_out_dtype(kind, dtype, False, True, True))
+    return ColumnSpec(**base, out_dtype="object")
+
+
+def _by_count(counts: pd.Series) -> pd.Series:
+    """Value counts, most frequent first, ties in value order: the mode and the kept "top" values
+    then do not depend on the order of the rows."""
+    order = sorted(
+        range(len(counts)), key=lambda i: (-int(counts.iloc[i]), str(type(counts.index[i])), counts.index[i])
+    )
+    return counts.iloc[order]
 
 
 def _cast(series: pd.Series, dtype: str | None) -> pd.Series:
