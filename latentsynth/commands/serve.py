@@ -139,7 +139,8 @@ def run(args) -> int:
             if args.address:
                 _check_port_free(args.host, port)
             ray_serve.start(
-                http_options={"host": args.host, "port": port, "request_timeout_s": settings.request_timeout_s + 5}
+                proxy_location=args.proxy_location,
+                http_options={"host": args.host, "port": port, "request_timeout_s": settings.request_timeout_s + 5},
             )
             owns_serve = True
         else:  # one HTTP proxy per cluster: join it, never replace what runs there
@@ -214,6 +215,13 @@ def register(sub) -> None:
         "--address",
         help="Ray cluster address (default: start a local Ray). If Serve already runs "
         "there, the app joins it and Ctrl-C removes only this app",
+    )
+    p.add_argument(
+        "--proxy-location",
+        choices=("HeadOnly", "EveryNode"),
+        default="HeadOnly",
+        help="where Serve runs its HTTP proxy when it starts it (default HeadOnly, as serve_config.yaml; "
+        "EveryNode: one per node, behind your load balancer)",
     )
     p.add_argument(
         "--app-name",

@@ -59,6 +59,21 @@ class RayCluster:
             raise AssertionError(f"{args[:3]} exited {out.returncode}:\n{out.stdout[-3000:]}\n{out.stderr[-3000:]}")
         return out
 
+    def popen(self, *args, env: dict | None = None) -> subprocess.Popen:
+        """A long-running client (e.g. ``latentsynth serve --address``), with the token."""
+        merged = {**os.environ, **self.env, **(env or {})}
+        return subprocess.Popen(
+            [str(a) for a in args],
+            env={k: v for k, v in merged.items() if v is not None},
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
+        )
+
+    def kill_worker_node(self) -> None:
+        """Kill the worker node's raylet and everything it runs (as a machine that dies would)."""
+        _stop(re.compile(re.escape(str(self.temp_dirs[1])) + "/"), signals=(signal.SIGKILL,))
+
     def submit(self, *entrypoint, wait: bool = True, timeout: float = 600, working_dir: Path | None = None):
         """``ray job submit --working-dir <project>`` of ``entrypoint`` (run with this Python)."""
         args = [RAY, "job", "submit", "--address", self.dashboard, "--working-dir", working_dir or self.project]
@@ -89,8 +104,8 @@ def _ours(marks: re.Pattern) -> list[int]:
     return sorted(found - {os.getpid()})
 
 
-def _stop(marks: re.Pattern) -> None:
-    for sig, wait in ((signal.SIGTERM, 5.0), (signal.SIGKILL, 2.0)):
+def _stop(marks: re.Pattern, signals=(signal.SIGTERM, signal.SIGKILL)) -> None:
+    for sig, wait in zip(signals, (5.0, 2.0)):
         pids = _ours(marks)
         for pid in pids:
             try:
