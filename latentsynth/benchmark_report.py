@@ -117,7 +117,9 @@ def benchmark_markdown(result: dict) -> str:
     for dataset, by_model in result["summary"].items():
         lines += [f"## {dataset}", ""] + dataset_table(by_model, quality=quality) + [""]
         panels = [
-            (r["model"], r["seed"], r["panel"]) for r in result["runs"] if r["dataset"] == dataset and "panel" in r
+            (r["model"], r["seed"], r["panel"])
+            for r in result.get("runs", [])
+            if r["dataset"] == dataset and "panel" in r
         ]
         if panels:
             links = " · ".join(f"[{model}]({name})" for model, _, name in panels)
