@@ -38,11 +38,11 @@ class SynthConfig:
     # blurs: the recon term is a per-row sum over [0, 1] features, so KL outweighs it)
     kl_schedule: str = "linear"
     beta_max: float = 1e-4
-    warmup_epochs: int | None = None  # tables: a tenth of the planned epochs (100 of 1000); else 100
+    warmup_epochs: int | None = None  # tables: a tenth of the planned epochs (100 of 1000); images a third; else 100
     kl_cycles: int = 4
     # training (None: the model kind's default, then the data kind's). Tables: from the row count
     # (synth.training.budget: batch 32 and 1000 epochs up to 2,048 training rows, then a step budget)
-    epochs: int | None = None  # 300 for images; GANs and double AE 60
+    epochs: int | None = None  # images: from pixels × rows, ≤ 300 (synth.training.budget); GANs and double AE 60
     batch_size: int | None = None  # 32 for small tables (the VAE/GAN/FID report), 64 for images; DCGAN 128
     lr: float | None = (
         None  # 1e-3 (the VAE/GAN/FID report VAE); DCGAN 2e-4, WGAN-GP 1e-4 (the VAE/GAN/FID report, Table 4.1)
@@ -158,12 +158,14 @@ class SynthConfig:
         n_features: int | None = None,
         labelled: bool = True,
         n_rows: int | None = None,
+        image_pixels: int | None = None,
     ) -> SynthConfig:
         """Fill the unset fields: first from the model kind's ``defaults`` (DCGAN's lr, a
         double AE's latent size), then from the data kind's; record the seed actually used.
         ``n_features``: the model-space width of a table (one-hot columns counted), which sets
         its latent size; ``labelled``: whether clusters come from labels (images then get a
-        wider latent); ``n_rows``: a table's rows, which set its schedule (``schedule``)."""
+        wider latent); ``n_rows``: a table's rows, which set its schedule (``schedule``), or with
+        ``image_pixels`` (H·W) an image set's, which set its epochs (``budget.image_epochs``)."""
         cfg = self.with_defaults(defaults)
         image = data_kind in ("image", "record")
         latent = _image_latent_dim(labelled) if image else _table_latent_dim(n_features)
@@ -177,11 +179,17 @@ class SynthConfig:
             random_state=seed,
         )
         if image:
+            epochs, warmup = cfg.epochs or 300, 100
+            if cfg.epochs is None and n_rows and image_pixels:
+                from synth.training.budget import image_epochs
+
+                epochs = image_epochs(n_rows - math.floor(n_rows * val_fraction), image_pixels)
+                warmup = max(1, round(epochs / 3))  # 100 of 300, as a fixed 300-epoch run had
             return dataclasses.replace(
                 cfg,
-                epochs=cfg.epochs or 300,
+                epochs=epochs,
                 batch_size=cfg.batch_size or 64,
-                warmup_epochs=100 if cfg.warmup_epochs is None else cfg.warmup_epochs,
+                warmup_epochs=warmup if cfg.warmup_epochs is None else cfg.warmup_epochs,
             )
         plan = cfg.schedule(n_rows)
         return dataclasses.replace(
