@@ -20,6 +20,7 @@ __all__ = ["correlated_pairs", "image_realism_png", "panel_numbers", "realism_pa
 DPI = 100
 PAIR_INCHES = 4.0  # each scatter is PAIR_INCHES × PAIR_INCHES (the PNG is exactly figsize × DPI)
 MAX_POINTS = 2000  # points per set and scatter (seeded subsample)
+TILE = 64  # pixels an image is scaled up to, at most (nearest neighbour, whole multiples): 8×8 → 64, 28×28 → 56
 
 
 def correlated_pairs(frame, k: int = 3) -> list[tuple[str, str, float]]:
@@ -112,7 +113,7 @@ def image_realism_png(
             if kind == "real":  # the gap between the two blocks
                 tiles.append(np.full((1, *shape), blank))
                 captions.append("")
-    grid = image_grid_png(np.concatenate(tiles), ncol=2 * per_class + 1, labels=captions)
+    grid = image_grid_png(np.concatenate(tiles), ncol=2 * per_class + 1, labels=captions, tile=TILE)
     mosaic = Image.open(io.BytesIO(grid)).convert("RGB")
     width, height = mosaic.size
     plt, (fig, axes) = new_figure(1, 1, figsize=(max(width / DPI, 7.0), height / DPI + 0.7), layout="constrained")

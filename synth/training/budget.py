@@ -39,9 +39,9 @@ MIN_PATIENCE = 5
 # Images (VAE / AE with a conv net): a conv step costs about the pixels it passes, so an image set
 # trains until IMAGE_PIXELS_SEEN pixel positions (H·W per image, summed over epochs) have gone
 # through, within [MIN_IMAGE_EPOCHS, IMAGE_EPOCHS]. 1,617 training 8×8 digits keep their 300
-# epochs; 4,500 training 28×28 images get 29 (measured on the shared 2-core VM: the 28×28 conv VAE
-# fits 5,000 images in ~2 min instead of an extrapolated ~2.8 h at 300 epochs, with detection by
-# the CNN 0.64 against a real-vs-real floor of 0.53, benchmarks/conv28.py); 54,000 MNIST images get 5.
+# epochs; 4,500 training 28×28 images get 29 (benchmarks/conv28.py, on a shared 2-core VM: the conv
+# VAE fits 5,000 28×28 images in 77 s against 8 min to hours for 300 epochs, and doubling the epochs
+# did not lower its detection AUC); 54,000 MNIST images get 5.
 IMAGE_EPOCHS = 300
 IMAGE_PIXELS_SEEN = 100_000_000
 MIN_IMAGE_EPOCHS = 5

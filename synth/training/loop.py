@@ -279,8 +279,9 @@ class TrainingLoop:
 def auto_threads(model: nn.Module) -> int:
     """One intra-op thread for small networks, and for any network on a machine with ≤ 2 usable
     cores; bigger ones elsewhere keep torch's default. On 2 busy cores OpenMP's threads wait on
-    each other: measured 1.9 ms vs 20 ms per Iris step, and 43 ms vs 1,045 ms per batch-64 step of
-    the 28×28 conv VAE (260k parameters), one thread against two."""
+    each other: measured 1.9 ms vs 20 ms per Iris step, and 53 ms vs 625 ms per batch-64 step of
+    the 28×28 conv VAE (260k parameters), one thread against two; on quiet cores two threads gain
+    little (35 ms vs 23 ms)."""
     params = sum(p.numel() for p in model.parameters())
     cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
     return 1 if params < 200_000 or cores <= 2 else torch.get_num_threads()

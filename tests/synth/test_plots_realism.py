@@ -61,8 +61,8 @@ def test_image_panel_puts_real_beside_synthetic_per_class():
     real, syn = rng.uniform(0, 1, (30, 1, 8, 8)), rng.uniform(0, 1, (12, 1, 8, 8))
     labels_real, labels_syn = np.repeat([0, 1, 2], 10), np.repeat([0, 1], 6)  # class 2: no synthetic image
     png = image_realism_png(real, labels_real, syn, labels_syn, NUMBERS, per_class=6)
-    # 13 tiles (6 real, a gap, 6 synthetic) of 8·6 + 2 px per line, 3 lines of 8·6 + 11 + 2 px, 0.7 in of title
-    width, height = 13 * 50, 3 * 61
+    # 13 tiles (6 real, a gap, 6 synthetic) of 8·8 + 2 px per line, 3 lines of 8·8 + 11 + 2 px, 0.7 in of title
+    width, height = 13 * 66, 3 * 77
     assert _size(png) == (round(max(width / DPI, 7.0) * DPI), round((height / DPI + 0.7) * DPI))
 
 
@@ -102,4 +102,4 @@ def test_image_models_get_the_panel_too():
     samples = syn.generate(60, method="random", random_state=0)
     png = realism_panel_png(syn, RealData(X[::2], y[::2], X[1::2], y[1::2]), samples, {}, title="digits")
     width, height = _size(png)
-    assert (width, height) == (700, round((10 * 61 / DPI + 0.7) * DPI))  # 10 classes of 48-px tiles, 7 in wide
+    assert (width, height) == (13 * 66, round((10 * 77 / DPI + 0.7) * DPI))  # 10 classes of 64-px tiles

@@ -65,7 +65,7 @@ def test_images_train_for_a_pixel_budget():
     digits = SynthConfig().resolve("image", seed=0, n_rows=1_797, image_pixels=64)
     assert (digits.epochs, digits.warmup_epochs) == (300, 100)  # 1,617 small images: the cap, as before
     proxy = SynthConfig().resolve("image", seed=0, n_rows=5_000, image_pixels=784)
-    assert proxy.epochs == math.ceil(IMAGE_PIXELS_SEEN / (4_500 * 784)) == 29 and proxy.warmup_epochs == 10
+    assert proxy.epochs == math.ceil(IMAGE_PIXELS_SEEN / (4_500 * 784)) == 29 and proxy.warmup_epochs == 100
     assert image_epochs(54_000, 784) == 5  # MNIST's training set: the floor
     assert SynthConfig(epochs=12).resolve("image", seed=0, n_rows=5_000, image_pixels=784).epochs == 12
 
