@@ -183,7 +183,8 @@ class SynthConfig:
             if cfg.epochs is None and n_rows and image_pixels:
                 from synth.training.budget import image_epochs
 
-                epochs = image_epochs(n_rows - math.floor(n_rows * val_fraction), image_pixels)
+                rows = n_rows - math.floor(n_rows * val_fraction)
+                epochs = image_epochs(rows, image_pixels, cfg.batch_size or 64)
             # the warm-up stays 100 epochs even when the budget plans fewer (β then ends below beta_max);
             # a warm-up of a third of the epochs measured no better on 28×28 images (benchmarks/conv28.py)
             return dataclasses.replace(

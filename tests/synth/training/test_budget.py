@@ -67,6 +67,7 @@ def test_images_train_for_a_pixel_budget():
     proxy = SynthConfig().resolve("image", seed=0, n_rows=5_000, image_pixels=784)
     assert proxy.epochs == math.ceil(IMAGE_PIXELS_SEEN / (4_500 * 784)) == 29 and proxy.warmup_epochs == 100
     assert image_epochs(54_000, 784) == 5  # MNIST's training set: the floor
+    assert image_epochs(918, 64 * 64) == math.ceil(2_000 / 15) == 134  # few large images: at least 2,000 steps
     assert SynthConfig(epochs=12).resolve("image", seed=0, n_rows=5_000, image_pixels=784).epochs == 12
 
 
