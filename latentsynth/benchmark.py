@@ -12,8 +12,10 @@ mean ± std over seeds; ``latentsynth.benchmark_report`` writes the files.
 from __future__ import annotations
 
 import platform
+import re
 import time
 from dataclasses import asdict, dataclass, field
+from pathlib import Path
 
 import numpy as np
 
@@ -25,6 +27,7 @@ from synth.generate import METHODS
 from synth.metrics.columns import column_kinds, comparable_frames
 from synth.metrics.quality import as_quality_table, quality_score, sdmetrics_available
 from synth.models import MODEL_KINDS
+from synth.plots_realism import realism_panel_png
 
 # (key, column header, which value is best: "max", "min", "one" (closest to 1), "half" (closest
 # to 0.5) or None)
@@ -48,6 +51,7 @@ METRICS = (
     ("sample_seconds", "sample s", "min"),
 )
 METRIC_KEYS = tuple(key for key, _, _ in METRICS)
+PANEL_METHOD = "random"  # the method whose real-vs-synthetic panel is drawn, for the first seed only
 
 
 @dataclass(frozen=True)
@@ -81,10 +85,19 @@ class BenchmarkSpec:
 
 
 def score_model(
-    syn, real: RealData, *, methods, seed: int, gate: bool = True, n: int | None = None, trtr: dict | None = None
+    syn,
+    real: RealData,
+    *,
+    methods,
+    seed: int,
+    gate: bool = True,
+    n: int | None = None,
+    trtr: dict | None = None,
+    panel: Path | None = None,
 ) -> dict:
     """{method: metrics} of one fitted synthesizer on its real (train, test) data: the
-    benchmark's columns (see METRICS) and a few more numbers of ``score_samples`` under "extra"."""
+    benchmark's columns (see METRICS) and a few more numbers of ``score_samples`` under "extra".
+    ``panel``: where to write the real-vs-synthetic panel of method ``PANEL_METHOD`` (if benchmarked)."""
     n = n or len(real.X_train)
     kinds = column_kinds(syn)
     out, floor = {}, None
@@ -94,6 +107,10 @@ def score_model(
         sample_seconds = time.perf_counter() - started
         detail = score_samples(syn, real, samples, gate=gate, random_state=seed, trtr=trtr, detection_floor=floor)
         floor = detail["detection"]["floor"] or None
+        if panel is not None and method == PANEL_METHOD:
+            png = realism_panel_png(syn, real, samples, detail, title=f"{panel.stem} · method {method} · seed {seed}")
+            if png is not None:
+                panel.write_bytes(png)
         labels = samples.labels if real.y_train is not None else None
         real_cols, syn_cols, _ = (
             comparable_frames(real.X_train, samples.data, kinds) if kinds else (real.X_train, samples.data, {})
@@ -149,9 +166,11 @@ def extra_metrics(detail: dict) -> dict:
     }
 
 
-def run_benchmark(spec: BenchmarkSpec, *, log=print) -> dict:
+def run_benchmark(spec: BenchmarkSpec, *, log=print, panel_dir: str | Path | None = None) -> dict:
     """Fit and score every data set × model × seed. Returns {"spec", "environment", "runs",
-    "summary", "seconds"}; each run is one fitted model with its per-method metrics."""
+    "summary", "seconds"}; each run is one fitted model with its per-method metrics.
+    ``panel_dir``: write there the real-vs-synthetic panel of each data set × model for method
+    ``PANEL_METHOD`` and the first seed (the run records its file name under "panel")."""
     started = time.perf_counter()
     runs = []
     for dataset in spec.datasets:
@@ -159,7 +178,11 @@ def run_benchmark(spec: BenchmarkSpec, *, log=print) -> dict:
         for seed in spec.seeds:
             trtr = None  # the real-on-real score depends on the split only: computed once per seed
             for model in spec.models:
-                run = fit_and_score(dataset, raw, model=model, seed=seed, spec=spec, trtr=trtr)
+                panel = None
+                if panel_dir is not None and seed == spec.seeds[0] and PANEL_METHOD in spec.methods:
+                    Path(panel_dir).mkdir(parents=True, exist_ok=True)
+                    panel = Path(panel_dir) / panel_name(raw.name, model)
+                run = fit_and_score(dataset, raw, model=model, seed=seed, spec=spec, trtr=trtr, panel=panel)
                 trtr = _trtr(run["methods"]) or trtr
                 runs.append(run)
                 log(
@@ -178,11 +201,25 @@ def run_benchmark(spec: BenchmarkSpec, *, log=print) -> dict:
     }
 
 
+def panel_name(dataset: str, model: str) -> str:
+    """realism_<data set>_<model>.png, with anything but letters, digits, '.', '-' and '_' as '_'."""
+    return "realism_" + re.sub(r"[^A-Za-z0-9._-]", "_", f"{dataset}_{model}") + ".png"
+
+
 def fit_and_score(
-    dataset: str, raw, *, model: str, seed: int, spec: BenchmarkSpec, trtr: dict | None = None, fitted=None
+    dataset: str,
+    raw,
+    *,
+    model: str,
+    seed: int,
+    spec: BenchmarkSpec,
+    trtr: dict | None = None,
+    fitted=None,
+    panel: Path | None = None,
 ) -> dict:
     """One run: fit ``model`` on the seed's split of ``raw`` (or take ``fitted`` = (synthesizer,
-    split record, fit seconds) from ``train_source`` with that split) and score every method."""
+    split record, fit seconds) from ``train_source`` with that split) and score every method;
+    ``panel``: the path of its real-vs-synthetic panel (see ``score_model``)."""
     if fitted is None:
         t0 = time.perf_counter()
         syn, split = train_source(
@@ -200,13 +237,16 @@ def fit_and_score(
             f"not the benchmark's {spec.test_size}/seed {seed}"
         )
     real, _ = real_data_for(syn, raw, split)
-    methods = score_model(syn, real, methods=spec.methods, seed=seed, gate=spec.gate, n=spec.n, trtr=trtr)
+    if panel is not None:
+        panel.unlink(missing_ok=True)  # a stale panel of an earlier run must not be linked
+    methods = score_model(syn, real, methods=spec.methods, seed=seed, gate=spec.gate, n=spec.n, trtr=trtr, panel=panel)
     for metrics in methods.values():
         metrics["fit_seconds"] = fit_seconds
     return {
         "dataset": raw.name,
         "model": model,
         "seed": seed,
+        **({"panel": panel.name} if panel is not None and panel.exists() else {}),
         "latent_dim": syn.network_.latent_dim,
         "epochs_run": len(syn.history_),
         "fit_seconds": fit_seconds,

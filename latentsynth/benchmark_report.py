@@ -9,7 +9,7 @@ from pathlib import Path
 
 import numpy as np
 
-from latentsynth.benchmark import METRICS
+from latentsynth.benchmark import METRICS, PANEL_METHOD
 from synth.metrics.quality import SDMETRICS_MISSING
 
 # the default model "matches" identity when its mean is at most this far below (seed noise:
@@ -116,6 +116,18 @@ def benchmark_markdown(result: dict) -> str:
         lines += ["", f"`{default}` matches or beats `identity` on {won} of {len(checks)} data sets.", ""]
     for dataset, by_model in result["summary"].items():
         lines += [f"## {dataset}", ""] + dataset_table(by_model, quality=quality) + [""]
+        panels = [
+            (r["model"], r["seed"], r["panel"])
+            for r in result.get("runs", [])
+            if r["dataset"] == dataset and "panel" in r
+        ]
+        if panels:
+            links = " · ".join(f"[{model}]({name})" for model, _, name in panels)
+            lines += [
+                f"Real vs synthetic, method `{PANEL_METHOD}`, seed {panels[0][1]} (α-precision, β-recall, coverage "
+                f"and detection AUC in each title): {links}",
+                "",
+            ]
     lines += [
         "Columns: quality = SDMetrics QualityReport score (column shapes and pair trends; images as "
         "pixel tables); TSTR / TRTR / aug. = random forest (200 trees) trained on synthetic / real / "

@@ -42,7 +42,7 @@ class SynthConfig:
     kl_cycles: int = 4
     # training (None: the model kind's default, then the data kind's). Tables: from the row count
     # (synth.training.budget: batch 32 and 1000 epochs up to 2,048 training rows, then a step budget)
-    epochs: int | None = None  # 300 for images; GANs and double AE 60
+    epochs: int | None = None  # images: from pixels × rows, ≤ 300 (synth.training.budget); GANs and double AE 60
     batch_size: int | None = None  # 32 for small tables (the VAE/GAN/FID report), 64 for images; DCGAN 128
     lr: float | None = (
         None  # 1e-3 (the VAE/GAN/FID report VAE); DCGAN 2e-4, WGAN-GP 1e-4 (the VAE/GAN/FID report, Table 4.1)
@@ -158,12 +158,14 @@ class SynthConfig:
         n_features: int | None = None,
         labelled: bool = True,
         n_rows: int | None = None,
+        image_pixels: int | None = None,
     ) -> SynthConfig:
         """Fill the unset fields: first from the model kind's ``defaults`` (DCGAN's lr, a
         double AE's latent size), then from the data kind's; record the seed actually used.
         ``n_features``: the model-space width of a table (one-hot columns counted), which sets
         its latent size; ``labelled``: whether clusters come from labels (images then get a
-        wider latent); ``n_rows``: a table's rows, which set its schedule (``schedule``)."""
+        wider latent); ``n_rows``: a table's rows, which set its schedule (``schedule``), or with
+        ``image_pixels`` (H·W) an image set's, which set its epochs (``budget.image_epochs``)."""
         cfg = self.with_defaults(defaults)
         image = data_kind in ("image", "record")
         latent = _image_latent_dim(labelled) if image else _table_latent_dim(n_features)
@@ -177,9 +179,17 @@ class SynthConfig:
             random_state=seed,
         )
         if image:
+            epochs = cfg.epochs or 300
+            if cfg.epochs is None and n_rows and image_pixels:
+                from synth.training.budget import image_epochs
+
+                rows = n_rows - math.floor(n_rows * val_fraction)
+                epochs = image_epochs(rows, image_pixels, cfg.batch_size or 64)
+            # the warm-up stays 100 epochs even when the budget plans fewer (β then ends below beta_max);
+            # a warm-up of a third of the epochs measured no better on 28×28 images (benchmarks/conv28.py)
             return dataclasses.replace(
                 cfg,
-                epochs=cfg.epochs or 300,
+                epochs=epochs,
                 batch_size=cfg.batch_size or 64,
                 warmup_epochs=100 if cfg.warmup_epochs is None else cfg.warmup_epochs,
             )

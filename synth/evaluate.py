@@ -243,6 +243,7 @@ def evaluate(
 def write_report(syn, real: RealData, report: dict, samples_by_method: dict, out: Path) -> None:
     """report.json, report.md, samples (CSV or PNG grid per method) and plots."""
     from synth import plots
+    from synth.plots_realism import realism_panel_png
 
     out.mkdir(parents=True, exist_ok=True)
     first = next(iter(samples_by_method.values()))
@@ -280,14 +281,21 @@ def write_report(syn, real: RealData, report: dict, samples_by_method: dict, out
             (out / f"samples_{method}.png").write_bytes(
                 plots.image_grid_png(syn.transformer_.transform(samples.data[pick]), labels=samples.labels[pick])
             )
+    method = "random" if "random" in samples_by_method else next(iter(samples_by_method))
     if syn.data_kind_ != "tabular":
-        grid = cluster_grid_png(syn, samples_by_method.get("random", first), report.get("majority_map"))
+        grid = cluster_grid_png(syn, samples_by_method[method], report.get("majority_map"))
         (out / "samples_by_cluster.png").write_bytes(grid)
     if syn.data_kind_ == "tabular":
-        random_samples = samples_by_method.get("random", first)
-        (out / "kde.png").write_bytes(plots.kde_png(real.X_train, random_samples.data, list(real.X_train.columns)))
+        (out / "kde.png").write_bytes(
+            plots.kde_png(real.X_train, samples_by_method[method].data, list(real.X_train.columns))
+        )
+    figures = {}
+    panel = realism_panel_png(syn, real, samples_by_method[method], report["methods"][method], title=f"method {method}")
+    if panel is not None:
+        (out / "realism.png").write_bytes(panel)
+        figures["realism.png"] = f"real vs synthetic, method `{method}`, with its realism figures"
     (out / "report.json").write_text(json.dumps(report, indent=2, default=_plain))
-    (out / "report.md").write_text(report_markdown(report))
+    (out / "report.md").write_text(report_markdown(report, figures=figures))
 
 
 def _plain(value):
@@ -302,8 +310,8 @@ def _fmt(value, digits: int = 3) -> str:
     return "–" if value is None else f"{value:.{digits}f}"
 
 
-def report_markdown(report: dict, *, title: str | None = None) -> str:
-    """A human summary: one row per method."""
+def report_markdown(report: dict, *, title: str | None = None, figures: dict | None = None) -> str:
+    """A human summary: one row per method. ``figures``: {file name beside report.md: caption}, linked."""
     lines = [
         f"# {title or 'latentsynth report'}",
         "",
@@ -354,6 +362,8 @@ def report_markdown(report: dict, *, title: str | None = None) -> str:
         from synth.realism import realism_markdown
 
         lines += ["", "## Realism and privacy", "", *realism_markdown(report["methods"])]
+    for name, caption in (figures or {}).items():
+        lines += ["", f"![{caption}]({name})", "", f"[{name}]({name}): {caption}."]
     c = report.get("cleaning", {})
     if "columns" in c:
         from synth.data.tabular import summary_lines

@@ -18,9 +18,10 @@ def new_figure(*args, **kwargs):
     return plt, plt.subplots(*args, **kwargs)
 
 
-def figure_png(plt, fig, *, dpi: int = 110) -> bytes:
+def figure_png(plt, fig, *, dpi: int = 110, tight: bool = True) -> bytes:
+    """``tight``: crop to the drawn content; False keeps the PNG exactly figsize × dpi pixels."""
     buf = io.BytesIO()
-    fig.savefig(buf, format="png", dpi=dpi, bbox_inches="tight")
+    fig.savefig(buf, format="png", dpi=dpi, bbox_inches="tight" if tight else None)
     plt.close(fig)
     return buf.getvalue()
 

@@ -100,7 +100,8 @@ class LatentSynthesizer:
             defaults=kind.defaults(cfg),
             n_features=int(np.prod(data.X.shape[1:])),
             labelled=data.labels is not None,
-            n_rows=len(data.X) if data.kind == "tabular" else None,
+            n_rows=len(data.X) if data.kind in ("tabular", "image") else None,
+            image_pixels=int(np.prod(data.X.shape[2:])) if data.kind == "image" else None,
         )
         check_label_counts(data.labels)
         self.kind_, self.data_kind_, self.transformer_ = kind, data.kind, data.transformer

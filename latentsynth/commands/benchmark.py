@@ -31,7 +31,7 @@ def run(args) -> int:
     )
     if not sdmetrics_available():
         print(f"note: {SDMETRICS_MISSING}")
-    result = run_benchmark(spec, log=print)
+    result = run_benchmark(spec, log=print, panel_dir=out)
     paths = write_benchmark(result, out)
     print()
     print(paths["md"].read_text())

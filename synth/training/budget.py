@@ -36,6 +36,28 @@ PATIENCE_SHARE = 0.2
 MIN_PATIENCE = 5
 
 
+# Images (VAE / AE with a conv net): a conv step costs about the pixels it passes, so an image set
+# trains until IMAGE_PIXELS_SEEN pixel positions (H·W per image, summed over epochs) have gone
+# through, within [MIN_IMAGE_EPOCHS, IMAGE_EPOCHS]. 1,617 training 8×8 digits keep their 300
+# epochs; 4,500 training 28×28 images get 29 (benchmarks/conv28.py, on a shared 2-core VM: the conv
+# VAE fits 5,000 28×28 images in 77 s against 8 min to hours for 300 epochs, and doubling the epochs
+# did not lower its detection AUC); 54,000 MNIST images get 5. A set of few large images still takes
+# MIN_IMAGE_STEPS optimiser steps (Flowers102's 918 training images at 64×64 and batch 64: 134 epochs).
+IMAGE_EPOCHS = 300
+IMAGE_PIXELS_SEEN = 100_000_000
+MIN_IMAGE_EPOCHS = 5
+MIN_IMAGE_STEPS = 2_000
+
+
+def image_epochs(rows: int, pixels: int, batch_size: int = 64) -> int:
+    """Epochs of ``rows`` training images of ``pixels`` (H·W) each: 1,617 × 64 → 300,
+    4,500 × 784 → 29, 54,000 × 784 → 5, 918 × 4,096 → 134 (the step floor)."""
+    rows = max(int(rows), 1)
+    wanted = math.ceil(IMAGE_PIXELS_SEEN / (rows * max(int(pixels), 1)))
+    steps = math.ceil(MIN_IMAGE_STEPS / math.ceil(rows / max(int(batch_size), 1)))
+    return max(MIN_IMAGE_EPOCHS, min(IMAGE_EPOCHS, max(wanted, steps)))
+
+
 @dataclass(frozen=True)
 class Schedule:
     """The planned run of one table: what the loop is told, and why (for the fit summary)."""

@@ -79,6 +79,12 @@ def _check_files(out):
     assert 0.0 <= cell["detection_auc"]["mean"] <= 1.0 and 0.0 <= cell["mia_auc"]["mean"] <= 1.0
     extra = result["runs"][0]["methods"]["random"]["extra"]
     assert extra["support_feature_space"] == "scaled features (model space)" and set(extra["mia"]) == {"dcr", "domias"}
+    # one real-vs-synthetic panel per model for method random, seed 0 only, linked from the markdown
+    panels = [r.get("panel") for r in result["runs"]]
+    assert panels[3:] == [None] * 3 and panels[:3] == [f"realism_tiny_{m}.png" for m in ("identity", "pca", "vae")]
+    for name in panels[:3]:
+        assert (out / name).read_bytes()[:8] == b"\x89PNG\r\n\x1a\n" and f"]({name})" in md
+    assert sorted(p.name for p in out.glob("realism_*.png")) == sorted(panels[:3])
     return result, md
 
 

@@ -59,6 +59,18 @@ def test_explicit_values_win():
     assert (image.epochs, image.batch_size, image.warmup_epochs) == (300, 64, 100)
 
 
+def test_images_train_for_a_pixel_budget():
+    from synth.training.budget import IMAGE_PIXELS_SEEN, image_epochs
+
+    digits = SynthConfig().resolve("image", seed=0, n_rows=1_797, image_pixels=64)
+    assert (digits.epochs, digits.warmup_epochs) == (300, 100)  # 1,617 small images: the cap, as before
+    proxy = SynthConfig().resolve("image", seed=0, n_rows=5_000, image_pixels=784)
+    assert proxy.epochs == math.ceil(IMAGE_PIXELS_SEEN / (4_500 * 784)) == 29 and proxy.warmup_epochs == 100
+    assert image_epochs(54_000, 784) == 5  # MNIST's training set: the floor
+    assert image_epochs(918, 64 * 64) == math.ceil(2_000 / 15) == 134  # few large images: at least 2,000 steps
+    assert SynthConfig(epochs=12).resolve("image", seed=0, n_rows=5_000, image_pixels=784).epochs == 12
+
+
 def test_fit_records_the_schedule():
     rng = np.random.default_rng(0)
     frame = pd.DataFrame({"x": rng.normal(size=60), "y": rng.normal(size=60), "c": rng.choice(["a", "b"], 60)})
