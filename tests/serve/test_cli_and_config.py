@@ -156,7 +156,7 @@ def test_serve_command_serves_until_ctrl_c(ray_session, serve_models, serve_tool
         assert ok.status_code == 200 and len(ok.json()["rows"]) == 2
     finally:
         server.interrupt("latentsynth", owns_serve=True)
-    assert "serving 4 model(s)" in server.out, server.out
+    assert "serving 5 model(s)" in server.out, server.out
     assert server.said_in_order(
         "shutting down (SIGINT)", "removing application 'latentsynth' …", "stopping Serve …", "stopped"
     ), server.out

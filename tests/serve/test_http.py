@@ -98,7 +98,7 @@ def _loc(response):
 
 def test_health_docs_and_openapi(http):
     health = http.get("/healthz").json()
-    assert health == {"status": "ok", "models": 4, "max_n": MAX_N, "api_key_required": False}
+    assert health == {"status": "ok", "models": 5, "max_n": MAX_N, "api_key_required": False}
     assert "swagger" in http.get("/docs").text.lower()
     document = http.get("/openapi.json").json()
     paths = set(document["paths"])

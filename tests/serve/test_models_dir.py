@@ -51,7 +51,7 @@ def test_symlink_inside_the_directory_is_followed(serve_models, tmp_path):
 
 def test_listing_and_summary(serve_models):
     names = model_names(serve_models)
-    assert names == ["broken", "digits", "iris", "iris-copy"]
+    assert names == ["broken", "digits", "iris", "iris-copy", "messy"]
     iris = model_summary(serve_models, "iris")
     assert iris["data_kind"] == "tabular" and iris["clusters"] == ["setosa", "versicolor", "virginica"]
     assert model_summary(serve_models, "digits")["data_kind"] == "image"
