@@ -1,6 +1,6 @@
 """Job submission on a real two-node Ray: ``ray job submit --working-dir`` of a Ray Train run
 whose workers land on both nodes, artifacts on the shared storage that generate the same bytes
-as a local run, ``ray job stop`` then ``--resume``, a Tune campaign as a job, and the one-line
+as a local run, ``ray job stop`` then ``--resume``, and the one-line
 errors a client gets without the cluster's token."""
 
 from __future__ import annotations
@@ -74,41 +74,3 @@ def test_without_the_token_an_address_command_fails_in_one_line(ray_cluster, tmp
     lines = [line for line in out.stderr.splitlines() if line.strip()]
     assert len(lines) == 1 and "RAY_AUTH_MODE=token" in lines[0] and "Traceback" not in out.stderr
     assert not (tmp_path / "art").exists()
-
-
-def test_tune_job_runs_each_trial_as_a_ray_train_run(ray_cluster):
-    """``ray job submit -- latentsynth tune --workers-per-trial 2``: two trials, each a Ray Train
-    run of two workers, every epoch forwarded to Tune (ASHA's rungs), the best trial exported
-    from its Train checkpoint."""
-    import torch
-
-    shared = ray_cluster.shared
-    ray_cluster.submit(
-        PY, "-m", "latentsynth", "tune", "--data", "iris", "--num-samples", "2", "--epochs", "3",
-        "--workers-per-trial", "2", "--cpus-per-trial", "0.5", "--seed", "0", "--quiet",
-        "--storage-path", shared / "tune", "--out", shared / "tune-out",
-    )  # fmt: skip
-    runs = sorted((shared / "tune" / "campaign" / "train-runs").iterdir())
-    assert len(runs) == 2
-    for run in runs:
-        last = sorted(p for p in run.glob("checkpoint_*") if p.is_dir())[-1]
-        state = torch.load(last / "state.pt", map_location="cpu", weights_only=True)
-        assert len(state["nodes"]) == 2  # the trial's two Train workers (placed where their 0.5 CPU fits)
-        assert [h["epoch"] for h in state["history"]] == list(range(1, len(state["history"]) + 1))
-        assert all("val_elbo" in h and "objective" in h for h in state["history"])  # what Tune was sent
-    results = (shared / "tune-out" / "results.csv").read_text().splitlines()
-    assert len(results) == 3  # header + two trials
-    meta = json.loads((shared / "tune-out" / "best_model" / "model.json").read_text())
-    assert meta["metrics"]["tune"]["metric"] == "objective"
-
-
-def test_more_workers_per_trial_than_the_cluster_has_is_one_line(ray_cluster, tmp_path):
-    out = ray_cluster.run(
-        PY, "-m", "latentsynth", "tune", "--data", "iris", "--num-samples", "1", "--epochs", "2",
-        "--workers-per-trial", "3", "--address", ray_cluster.gcs_address,
-        "--storage-path", tmp_path / "runs", "--out", tmp_path / "out", check=False, timeout=180,
-    )  # fmt: skip
-    assert out.returncode == 2, out.stderr
-    error = [line for line in out.stderr.splitlines() if "error:" in line]
-    assert len(error) == 1 and "3 worker(s)" in error[0] and "Traceback" not in out.stderr
-    assert not (tmp_path / "out").exists()
