@@ -31,7 +31,7 @@ from tune.space import (
     to_param_space,
     trial_count,
 )
-from tune.trainable import TrialSetup, run_trial, train_trial
+from tune.trainable import TrialSetup, run_trial, run_trial_workers, train_trial
 
 CAMPAIGN_FILE = "latentsynth_campaign.json"
 SCHEDULERS = ("asha", "pbt")
@@ -83,8 +83,17 @@ class CampaignSpec:
             raise ConfigError(
                 f"reduction_factor must be ≥ 2 (ASHA keeps 1/N of the trials at each rung), got {self.reduction_factor}"
             )
-        if self.workers_per_trial:
-            _require_ray_train()
+        if isinstance(self.workers_per_trial, bool) or not isinstance(self.workers_per_trial, int):
+            raise ConfigError(f"workers_per_trial must be an integer, got {self.workers_per_trial!r}")
+        if self.workers_per_trial < 0:
+            raise ConfigError(
+                f"workers_per_trial must be ≥ 0 (0: each trial in one process), got {self.workers_per_trial}"
+            )
+        if self.workers_per_trial and self.scheduler == "pbt":
+            raise ConfigError(
+                "PBT hands one trial's weights to another, which trials that are Ray Train runs do not do; "
+                "use --scheduler asha with --workers-per-trial, or PBT with trials in one process"
+            )
 
     @property
     def resolved_mode(self) -> str:
@@ -92,18 +101,6 @@ class CampaignSpec:
 
     def to_json(self) -> str:
         return json.dumps(asdict(self), indent=2)
-
-
-def _require_ray_train() -> None:
-    """Trials as Ray Train runs need ``synth.distributed.ray_train_fn`` to forward each epoch's
-    report (and the trial's probes) from the Train workers to Tune (Train V2's
-    ``ray.tune.integration.ray_train.TuneReportCallback``) so ASHA/PBT still see every epoch.
-    Until it does, asking for it is an error rather than a silent single-process run."""
-    raise ConfigError(
-        "workers_per_trial > 0 needs Ray Train support that forwards every epoch's report to Tune "
-        "(so ASHA and PBT can act on it); this build's synth.distributed.ray_train_fn does not, so "
-        "run each trial in one process (workers_per_trial 0)"
-    )
 
 
 @dataclass
@@ -231,12 +228,50 @@ def _scheduler(prepared: Prepared):
     )
 
 
-def trainable(prepared: Prepared):
+TRIAL_DRIVER_CPU = 0.01  # a trial that is a Ray Train run: its own process only waits on the workers
+
+
+def trainable(prepared: Prepared, path: Path):
+    """Each trial in one process (``cpus_per_trial`` CPUs), or as a Ray Train run of
+    ``workers_per_trial`` workers of ``cpus_per_trial`` CPUs each, kept under ``path``/train-runs."""
     from ray import tune as ray_tune
 
+    spec = prepared.spec
+    if spec.workers_per_trial:
+        fn = ray_tune.with_parameters(
+            run_trial_workers,
+            setup=prepared.setup,
+            workers=spec.workers_per_trial,
+            cpus_per_worker=spec.cpus_per_trial,
+            runs_dir=str(path / "train-runs"),
+        )
+        return ray_tune.with_resources(fn, {"cpu": TRIAL_DRIVER_CPU})
     return ray_tune.with_resources(
-        ray_tune.with_parameters(run_trial, setup=prepared.setup), {"cpu": prepared.spec.cpus_per_trial}
+        ray_tune.with_parameters(run_trial, setup=prepared.setup), {"cpu": spec.cpus_per_trial}
     )
+
+
+def release_callbacks(spec: CampaignSpec) -> list:
+    """Tune callbacks of the campaign's driver: with trials that are Ray Train runs, one that
+    removes a finished trial's worker placement group (``tune.release``)."""
+    if not spec.workers_per_trial:
+        return []
+    from tune.release import ReleaseTrainGroups
+
+    return [ReleaseTrainGroups()]
+
+
+def _max_concurrent(spec: CampaignSpec) -> int | None:
+    """Trials that are Ray Train runs start only as many at once as the cluster can place whole
+    (the trials' own processes hold almost nothing, so Tune alone would start them all, and their
+    workers would wait on each other); otherwise the user's limit."""
+    if not spec.workers_per_trial:
+        return spec.max_concurrent
+    import ray
+
+    need = spec.workers_per_trial * spec.cpus_per_trial + TRIAL_DRIVER_CPU
+    fits = max(1, int(ray.cluster_resources().get("CPU", 0) // need))
+    return min(fits, spec.max_concurrent) if spec.max_concurrent else fits
 
 
 def experiment_path(storage_path: str | Path, name: str) -> Path:
@@ -255,25 +290,32 @@ def run(prepared: Prepared, *, storage_path: str | Path, name: str, verbose: int
             "--name or --storage-path"
         )
     spec = prepared.spec
+    from synth.distributed import check_resources, check_storage
+
+    if spec.workers_per_trial:  # one trial's workers must fit the cluster, or every trial would wait forever
+        check_resources(num_workers=spec.workers_per_trial, cpus_per_worker=spec.cpus_per_trial)
+    check_storage(str(path.parent))  # trials on any node write their checkpoints there
     path.mkdir(parents=True, exist_ok=True)
     (path / CAMPAIGN_FILE).write_text(json.dumps({"spec": asdict(spec), "reported": prepared.reported}, indent=2))
     tuner = ray_tune.Tuner(
-        trainable(prepared),
+        trainable(prepared, path),
         param_space=to_param_space(prepared.space),
         tune_config=ray_tune.TuneConfig(
             metric=spec.metric,
             mode=spec.resolved_mode,
             scheduler=_scheduler(prepared),
             num_samples=spec.num_samples,
-            max_concurrent_trials=spec.max_concurrent,
-            search_alg=BasicVariantGenerator(random_state=spec.seed),
-            reuse_actors=True,
+            # the variant generator's own limit: Tune ignores max_concurrent_trials with it
+            search_alg=BasicVariantGenerator(random_state=spec.seed, max_concurrent=_max_concurrent(spec) or 0),
+            # a trial that is a Ray Train run gets a fresh process: a reused one hung at the second trial
+            reuse_actors=not spec.workers_per_trial,
         ),
         run_config=ray_tune.RunConfig(
             storage_path=str(path.parent),
             name=name,
             verbose=verbose,
             checkpoint_config=ray_tune.CheckpointConfig(num_to_keep=2 if spec.scheduler == "asha" else 4),
+            callbacks=release_callbacks(spec),
         ),
     )
     return tuner.fit()
@@ -300,7 +342,11 @@ def resume(prepared: Prepared, *, storage_path: str | Path, name: str):
 
     path = experiment_path(storage_path, name)
     tuner = ray_tune.Tuner.restore(
-        str(path), trainable=trainable(prepared), resume_unfinished=True, resume_errored=False, restart_errored=False
+        str(path),
+        trainable=trainable(prepared, path),
+        resume_unfinished=True,
+        resume_errored=False,
+        restart_errored=False,
     )
     return tuner.fit()
 

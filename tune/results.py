@@ -16,7 +16,7 @@ import numpy as np
 import pandas as pd
 
 from synth.errors import TrainingError
-from tune.trainable import TrialSetup, load_state, train_trial
+from tune.trainable import TrialSetup, load_state, train_run_state, train_trial
 
 COMPLETED, STOPPED, ERROR = "completed", "stopped early", "error"
 
@@ -114,6 +114,8 @@ def best_record(records: list[TrialRecord], *, metric: str, mode: str) -> TrialR
 
 
 def final_state(record: TrialRecord) -> dict:
+    if record.checkpoint is None and record.final.get("checkpoint_path"):
+        return train_run_state(record.final["checkpoint_path"])
     if record.checkpoint is None:
         raise TrainingError(f"trial {record.trial_id} left no checkpoint to export")
     with record.checkpoint.as_directory() as directory:
@@ -124,7 +126,7 @@ def load_histories(records: list[TrialRecord]) -> None:
     """Fill ``history`` of completed trials from their final checkpoints: the exact loop
     history, including epochs a PBT trial inherited from the trial it cloned."""
     for r in records:
-        if r.status == COMPLETED and r.checkpoint is not None and not r.history:
+        if r.status == COMPLETED and (r.checkpoint is not None or r.final.get("checkpoint_path")) and not r.history:
             r.history = list(final_state(r)["loop"]["history"])
 
 

@@ -121,6 +121,24 @@ class EpochReporter(Callback):
         self.last_probe = dict(state.get("last_probe", {}))
 
 
+class WorkerEpochReporter(EpochReporter):
+    """The reporter inside the Ray Train workers of a trial that is a Ray Train run: rank 0 adds
+    the trial's metrics (ELBO at β_ref, the probes, the objective) to the epoch's logs, which the
+    worker's own report then carries to Train and Train's ``TuneReportCallback`` on to Tune, so
+    ASHA sees every epoch. The probes use the worker's network, the one being trained."""
+
+    def on_epoch_end(self, loop, logs):
+        if loop.rank != 0:
+            return
+        self.syn.module_ = loop.model
+        final = loop.epoch >= loop.config.epochs or loop.stop_training
+        epoch, every = int(logs["epoch"]), self.setup.metrics_every
+        logs.update(self.metrics(logs, probe=final or epoch == 1 or epoch % every == 0, final=final))
+
+    def on_train_end(self, loop):
+        pass
+
+
 class TrialTrainFn:
     """``fit_local`` with the reporter attached and, when given a checkpoint, the loop resumed
     from it: a trial restarted after an interruption, or a PBT exploit that continues another
@@ -151,32 +169,46 @@ def _rescale_lr(optimizers: dict, *, old: float, new: float) -> None:
 
 
 def train_trial(
-    config: dict, setup: TrialSetup, *, report: Report, state: dict | None = None, export_only: bool = False
+    config: dict,
+    setup: TrialSetup,
+    *,
+    report: Report,
+    state: dict | None = None,
+    export_only: bool = False,
+    ray_train: Callable | None = None,
 ) -> LatentSynthesizer:
     """Fit one trial's synthesizer; ``state`` resumes it from a checkpoint. Returns the fitted
-    synthesizer with the campaign's hold-out split recorded, as `latentsynth train` does."""
-    options = trial_options(setup, config)
-    syn = LatentSynthesizer(**options)
-    cfg = syn.config
+    synthesizer with the campaign's hold-out split recorded, as `latentsynth train` does.
+    ``ray_train``: a ``synth.distributed.ray_train_fn`` train_fn; the trial then trains on its
+    Ray Train workers, whose rank 0 reports each epoch (``WorkerEpochReporter``)."""
+    syn = LatentSynthesizer(**trial_options(setup, config))
+    reporter = trial_reporter(syn, setup, report=report, cls=WorkerEpochReporter if ray_train else EpochReporter)
     data = setup.data
-    prepared = prepare_data(
-        data.X_fit,
-        data.y_fit,
-        options=cleaning_options(cfg),
-    )
-    holdout = data.holdout_rows(cfg)
-    reporter = EpochReporter(
+    if ray_train is None:
+        train_fn = TrialTrainFn(reporter, state=state, export_only=export_only)
+    else:
+
+        def train_fn(model, recipe, train, val, config, *, callbacks=()):
+            return ray_train(model, recipe, train, val, config, callbacks=(*callbacks, reporter))
+
+    syn.fit(data.X_fit, data.y_fit, train_fn=train_fn)
+    syn.metrics_["split"] = dict(data.split)
+    return syn
+
+
+def trial_reporter(syn: LatentSynthesizer, setup: TrialSetup, *, report: Report, cls=EpochReporter) -> EpochReporter:
+    """The reporter of a trial's synthesizer: its model-space training rows, labels and hold-out."""
+    cfg, data = syn.config, setup.data
+    prepared = prepare_data(data.X_fit, data.y_fit, options=cleaning_options(cfg))
+    return cls(
         syn=syn,
         X_model=prepared.X,
         labels=prepared.labels,
-        holdout=holdout,
+        holdout=data.holdout_rows(cfg),
         setup=setup,
         report=report,
         probe=get_model_kind(cfg.model).family == "autoencoder",
     )
-    syn.fit(data.X_fit, data.y_fit, train_fn=TrialTrainFn(reporter, state=state, export_only=export_only))
-    syn.metrics_["split"] = dict(data.split)
-    return syn
 
 
 # ----------------------------------------------------------------------------- Ray edge
@@ -187,6 +219,50 @@ def save_state(directory: Path, state: dict, config: dict) -> None:
 
 def load_state(directory: str | Path) -> dict:
     return torch.load(Path(directory) / STATE_FILE, map_location="cpu", weights_only=True)
+
+
+def run_trial_workers(config: dict, *, setup: TrialSetup, workers: int, cpus_per_worker: float, runs_dir: str) -> None:
+    """The Tune function trainable of a trial that is a Ray Train run of ``workers`` workers
+    (Train V2: the trainable builds the ``TorchTrainer``; Train's ``TuneReportCallback`` forwards
+    each epoch of rank 0, with the path of the Train checkpoint it carries). The run lives in
+    ``runs_dir``/<trial id> on the campaign's storage, which every node reaches, so a resumed
+    campaign continues it from its latest checkpoint and the export reads its final one
+    (``train_run_state``)."""
+    from ray import tune as ray_tune
+    from ray.tune.integration.ray_train import TuneReportCallback
+
+    from synth.distributed import ray_train_fn
+    from synth.training.runs import RUN_FILE
+
+    trial_id = ray_tune.get_context().get_trial_id()
+    train_fn = ray_train_fn(
+        num_workers=workers,
+        cpus_per_worker=cpus_per_worker,
+        storage_path=runs_dir,
+        run_name=trial_id,
+        checkpoint_every=setup.checkpoint_every,
+        resume=(Path(runs_dir) / trial_id / RUN_FILE).exists(),
+        run_callbacks=(TuneReportCallback(),),
+        report_placement_group=True,  # so the campaign's driver can free it (``ReleaseTrainGroups``)
+    )
+    syn = train_trial(config, setup, report=lambda metrics, state: None, ray_train=train_fn)
+    # the last forwarded reports can still be in flight when the run returns: report the final
+    # epoch (rank 0's logs, with the trial's metrics) once more, with its checkpoint's path
+    path = syn.train_summary_["ray_train"]["final_checkpoint"]
+    final = train_run_state(path)["loop"]["history"][-1]
+    ray_tune.report({**{k: v for k, v in final.items() if isinstance(v, (int, float))}, "checkpoint_path": path})
+
+
+def train_run_state(checkpoint_path: str) -> dict:
+    """A trial's state (this module's checkpoint form) from the Ray Train checkpoint of a trial
+    that was a Ray Train run: the loop state the Train workers saved, with its learning rate."""
+    from ray.train import Checkpoint
+
+    from synth.training.checkpoints import load_state as load_train_state
+
+    with Checkpoint(checkpoint_path).as_directory() as directory:
+        state = load_train_state(directory)
+    return {"loop": state, "lr": float(state["lr"]), "finished": bool(state.get("finished"))}
 
 
 def run_trial(config: dict, *, setup: TrialSetup) -> None:

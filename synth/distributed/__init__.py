@@ -3,7 +3,7 @@ resources), ``train`` (the training loop in Ray Train workers) and ``fid`` (FID 
 Ray actors). Everything else in synth/ is plain torch/numpy and runs without Ray.
 """
 
-from synth.distributed.connect import check_resources, connect
+from synth.distributed.connect import check_resources, check_storage, connect
 from synth.distributed.fid import FeatureWorker, ShardedStats, feature_stats_distributed, fid_distributed
 from synth.distributed.train import POLL_ENV, POLL_MAX_S, POLL_MIN_S, poll_interval, ray_train_fn
 
@@ -14,6 +14,7 @@ __all__ = [
     "FeatureWorker",
     "ShardedStats",
     "check_resources",
+    "check_storage",
     "connect",
     "feature_stats_distributed",
     "fid_distributed",

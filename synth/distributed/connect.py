@@ -7,6 +7,8 @@ import os
 import socket
 import sys
 import threading
+import uuid
+from pathlib import Path
 
 from synth.errors import ConfigError
 
@@ -125,3 +127,55 @@ def check_resources(*, num_workers: int, gpus_per_worker: float = 0, cpus_per_wo
                 + (" or --gpus-per-worker" if name == "GPU" else "")
                 + " (on an autoscaling cluster, raise the node type's min_workers)"
             )
+
+
+def check_storage(path: str, *, timeout_s: float = 60.0) -> None:
+    """Refuse a local ``path`` (a run's or a campaign's storage) that some alive Ray node does not
+    see as the same folder: the driver writes a marker there and a zero-CPU task pinned to each node
+    looks for it. Workers on a node without it would checkpoint into a folder nobody else reads, and
+    the run would fail at its end or resume from nothing. URIs (s3://, gs://, …) are left to their
+    filesystem; one node needs no check."""
+    import ray
+    from ray.util.scheduling_strategies import NodeAffinitySchedulingStrategy
+
+    if "://" in path and not path.startswith("file://"):
+        return
+    nodes = [n for n in ray.nodes() if n.get("Alive")]
+    if len(nodes) < 2:
+        return
+    folder = Path(path.removeprefix("file://")).expanduser().resolve()
+    created = [p for p in (folder, *folder.parents) if not p.exists()]  # removed again on a refusal
+    folder.mkdir(parents=True, exist_ok=True)
+    secret = uuid.uuid4().hex
+    marker = folder / f".latentsynth-reach-{secret}"
+    marker.write_text(secret)
+    try:
+        probe = ray.remote(num_cpus=0, max_retries=0)(_sees_marker)
+        asks = {
+            n["NodeID"]: probe.options(
+                scheduling_strategy=NodeAffinitySchedulingStrategy(n["NodeID"], soft=False)
+            ).remote(str(marker), secret)
+            for n in nodes
+        }
+        ready, _ = ray.wait(list(asks.values()), num_returns=len(asks), timeout=timeout_s)
+        seen = {node: ref in ready and ray.get(ref) for node, ref in asks.items()}
+    finally:
+        marker.unlink(missing_ok=True)
+    missing = [n for n in nodes if not seen[n["NodeID"]]]
+    if missing:
+        for made in created:  # deepest first; only folders this check made and left empty
+            with contextlib.suppress(OSError):
+                made.rmdir()
+        where = ", ".join(f"{n.get('NodeManagerAddress', '?')} ({n['NodeID'][:8]})" for n in missing)
+        raise ConfigError(
+            f"storage {folder} is not the same folder on {len(missing)} of {len(nodes)} Ray nodes ({where}): "
+            "every node must see it (a shared mount such as NFS at the same path, or a URI such as "
+            "s3://bucket/runs) so that checkpoints and artifacts written on one node are read on another"
+        )
+
+
+def _sees_marker(marker: str, secret: str) -> bool:
+    try:
+        return Path(marker).read_text() == secret
+    except OSError:
+        return False

@@ -27,7 +27,7 @@ from collections.abc import Callable
 import ray
 import torch
 
-from synth.distributed.connect import check_resources, connect
+from synth.distributed.connect import check_resources, check_storage, connect
 from synth.errors import ConfigError, LatentSynthError, TrainingError
 from synth.training.checkpoints import blueprint, load_modules, load_state, run_fingerprint, save_state
 from synth.training.loop import Callback, TrainConfig, TrainingLoop, auto_threads, default_callbacks
@@ -39,6 +39,10 @@ from synth.training.runs import DEFAULT_STORAGE, absolute, prepare_run_dir
 # 0.5 s (big ones: no needless controller ↔ worker round trips); set the variable to override.
 POLL_ENV = "RAY_TRAIN_HEALTH_CHECK_INTERVAL_S"
 POLL_MIN_S, POLL_MAX_S, POLLS_PER_EPOCH = 0.02, 0.5, 10
+
+
+# The key of the workers' placement group ID in rank 0's reports (``report_placement_group``).
+PLACEMENT_GROUP_KEY = "train_placement_group"
 
 
 def ray_train_fn(
@@ -55,13 +59,16 @@ def ray_train_fn(
     resume: bool = False,
     address: str | None = None,
     run_callbacks: tuple = (),
+    report_placement_group: bool = False,
 ) -> Callable:
     """A ``train_fn`` for ``LatentSynthesizer.fit``: ``(model, recipe, train, val, config, *, callbacks)
     -> (history, summary)``, trained by ``num_workers`` Ray Train workers. The run lives in
     ``storage_path/run_name`` (a local path or a URI such as s3://…; shared by all nodes);
     ``run_name=None`` makes a fresh name per call. ``resume=True`` continues that run.
     ``run_callbacks``: Ray Train callbacks of the run (e.g. Tune's ``TuneReportCallback``, which
-    forwards every report of rank 0 to the Tune trial this run is part of)."""
+    forwards every report of rank 0 to the Tune trial this run is part of).
+    ``report_placement_group``: rank 0's reports also carry the hex ID of the workers' placement
+    group (``PLACEMENT_GROUP_KEY``), so whoever receives them (a Tune driver) can remove it."""
     if isinstance(num_workers, bool) or not isinstance(num_workers, int) or num_workers < 1:
         raise ConfigError(f"num_workers must be an integer ≥ 1, got {num_workers!r}")
     gpus = float(gpus_per_worker if gpus_per_worker is not None else (1 if use_gpu else 0))
@@ -83,6 +90,7 @@ def ray_train_fn(
         resume=resume,
         address=address,
         run_callbacks=tuple(run_callbacks),
+        report_placement_group=bool(report_placement_group),
     )
 
     def train_fn(model, recipe, train, val, config: TrainConfig, *, callbacks=()):
@@ -110,6 +118,7 @@ def _fit(
     resume,
     address,
     run_callbacks,
+    report_placement_group,
 ):
     from ray.train import CheckpointConfig, FailureConfig, RunConfig, ScalingConfig
     from ray.train.torch import TorchTrainer
@@ -118,6 +127,7 @@ def _fit(
     run_dir = f"{storage.rstrip('/')}/{run_name}"
     connect(address)
     check_resources(num_workers=num_workers, gpus_per_worker=gpus, cpus_per_worker=cpus)
+    check_storage(storage)
     prepare_run_dir(run_dir, run_fingerprint(model, recipe, train), resume=resume)
     spec = {
         "model": blueprint(model),
@@ -126,6 +136,7 @@ def _fit(
         "data": ray.put((train, val)),
         "callbacks": callbacks,
         "checkpoint_every": checkpoint_every,
+        "report_placement_group": report_placement_group,
     }
     resources = {"CPU": cpus, **({"GPU": gpus} if gpus else {})}
     trainer = TorchTrainer(
@@ -244,8 +255,8 @@ class _Reporter(Callback):
     """Reports each epoch's logs; rank 0 attaches the loop state every ``every`` epochs and at the end.
     Every rank calls ``ray.train.report`` the same number of times (it is a barrier)."""
 
-    def __init__(self, *, every: int, starts: list[int], nodes: list[str]):
-        self.every, self.starts, self.nodes = every, starts, nodes
+    def __init__(self, *, every: int, starts: list[int], nodes: list[str], extra: dict | None = None):
+        self.every, self.starts, self.nodes, self.extra = every, starts, nodes, dict(extra or {})
 
     def on_epoch_end(self, loop, logs):
         last = loop.epoch >= loop.config.epochs or loop.stop_training
@@ -260,7 +271,7 @@ class _Reporter(Callback):
         import ray.train
 
         if not checkpoint or loop.rank != 0:
-            ray.train.report(dict(logs), checkpoint=None)
+            ray.train.report({**logs, **(self.extra if loop.rank == 0 else {})}, checkpoint=None)
             return
         state = {
             **loop.state_dict(),
@@ -275,7 +286,7 @@ class _Reporter(Callback):
         }
         with tempfile.TemporaryDirectory(prefix="latentsynth-ckpt-") as directory:
             save_state(state, directory)
-            ray.train.report(dict(logs), checkpoint=ray.train.Checkpoint.from_directory(directory))
+            ray.train.report({**logs, **self.extra}, checkpoint=ray.train.Checkpoint.from_directory(directory))
 
 
 def _worker_nodes(world_size: int) -> list[str]:
@@ -321,7 +332,9 @@ def _worker_loop(spec: dict) -> None:
             state = load_state(directory)
         starts = list(state["starts"])
     stopping = default_callbacks(config, recipe, has_val=val is not None and len(val) > 0)
-    reporter = _Reporter(every=spec["checkpoint_every"], starts=starts, nodes=_worker_nodes(world_size))
+    group = ray.util.get_current_placement_group() if spec.get("report_placement_group") else None
+    extra = {PLACEMENT_GROUP_KEY: group.id.hex()} if group is not None else {}
+    reporter = _Reporter(every=spec["checkpoint_every"], starts=starts, nodes=_worker_nodes(world_size), extra=extra)
     loop = TrainingLoop(
         model,
         recipe,

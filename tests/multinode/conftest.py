@@ -42,6 +42,7 @@ class RayCluster:
     temp_dirs: tuple
     ports: tuple
     project: Path
+    node_local: Path | None = None  # a folder the worker node sees as its own (empty) disk, if possible
 
     def run(self, *args, timeout: float = 300, env: dict | None = None, check: bool = True, **kw):
         """A client command against the cluster, with the token in its environment (``env``
@@ -134,9 +135,15 @@ def ray_cluster(tmp_path_factory):
     project = Path(__file__).resolve().parents[2]
     server_env = {**os.environ, **env, "PYTHONPATH": str(project)}
 
-    def start(*args):
+    node_local = base / "node-local"
+    node_local.mkdir()
+    # where the OS lets us (root on Linux), the worker node runs in its own mount namespace with an
+    # empty tmpfs over node_local: the same path names another folder there, as on a second machine
+    private = _private_mount_prefix(node_local)
+
+    def start(*args, prefix=()):
         out = subprocess.run(
-            [RAY, "start", *args, *common], env=server_env, capture_output=True, text=True, timeout=180
+            [*prefix, RAY, "start", *args, *common], env=server_env, capture_output=True, text=True, timeout=180
         )
         if out.returncode != 0:
             _stop(marks)
@@ -161,6 +168,7 @@ def ray_cluster(tmp_path_factory):
         "--node-manager-port", str(node_ports[2]),
         "--object-manager-port", str(node_ports[3]),
         "--dashboard-agent-listen-port", str(node_ports[5]),
+        prefix=private,
     )  # fmt: skip
     shared = base / "shared"
     shared.mkdir()
@@ -172,6 +180,7 @@ def ray_cluster(tmp_path_factory):
         temp_dirs=(head_dir, worker_dir),
         ports=(gcs, dash, client, *node_ports),
         project=project,
+        node_local=node_local if private else None,
     )
     try:
         _wait_for_nodes(cluster, 2)
@@ -179,6 +188,18 @@ def ray_cluster(tmp_path_factory):
     finally:
         _stop(marks)
         shutil.rmtree(base, ignore_errors=True)
+
+
+def _private_mount_prefix(folder: Path) -> tuple:
+    """A command prefix that runs the rest in a new mount namespace with a tmpfs over ``folder``
+    (``unshare -m``), or () where that is not allowed."""
+    unshare = shutil.which("unshare")
+    if unshare is None:
+        return ()
+    script = f'mount -t tmpfs none "{folder}" && exec "$0" "$@"'
+    prefix = (unshare, "-m", "--propagation", "private", "sh", "-c", script)
+    probe = subprocess.run([*prefix, "true"], capture_output=True, timeout=30)
+    return prefix if probe.returncode == 0 else ()
 
 
 def _wait_for_nodes(cluster: RayCluster, count: int, timeout: float = 120) -> None:

@@ -1,6 +1,6 @@
 """Job submission on a real two-node Ray: ``ray job submit --working-dir`` of a Ray Train run
 whose workers land on both nodes, artifacts on the shared storage that generate the same bytes
-as a local run, ``ray job stop`` then ``--resume``, and the one-line
+as a local run, ``ray job stop`` then ``--resume``, a Tune campaign as a job, and the one-line
 errors a client gets without the cluster's token."""
 
 from __future__ import annotations
@@ -74,3 +74,80 @@ def test_without_the_token_an_address_command_fails_in_one_line(ray_cluster, tmp
     lines = [line for line in out.stderr.splitlines() if line.strip()]
     assert len(lines) == 1 and "RAY_AUTH_MODE=token" in lines[0] and "Traceback" not in out.stderr
     assert not (tmp_path / "art").exists()
+
+
+def test_tune_job_of_ray_train_trials_stops_and_resumes(ray_cluster):
+    """``ray job submit -- latentsynth tune --workers-per-trial 2``: two trials, each a Ray Train
+    run of two workers, every epoch forwarded to Tune (ASHA's rungs). The job is stopped once a
+    trial has checkpointed, then ``--resume`` finishes the campaign: each trial's run continues from
+    its last checkpoint with every epoch in its history once, and the best trial is exported from
+    its Train checkpoint. A trial that Tune stops leaves no placement group behind (the second
+    trial would wait forever for the first one's CPUs)."""
+    import torch
+
+    shared = ray_cluster.shared
+    tune = [
+        PY, "-m", "latentsynth", "tune", "--data", "iris", "--num-samples", "2", "--epochs", "8",
+        "--workers-per-trial", "2", "--cpus-per-trial", "0.5", "--seed", "0", "--quiet",
+        "--storage-path", shared / "tune", "--out", shared / "tune-out",
+    ]  # fmt: skip
+    runs_dir = shared / "tune" / "campaign" / "train-runs"
+    submitted = ray_cluster.submit(*tune, wait=False)
+    job = next(w.strip("'\"") for w in (submitted.stdout + submitted.stderr).split() if "raysubmit_" in w)
+    deadline = time.monotonic() + 300
+    while not any(len([p for p in run.glob("checkpoint_*") if p.is_dir()]) >= 2 for run in runs_dir.glob("*")):
+        assert time.monotonic() < deadline, "no trial checkpointed twice within 300 s"
+        time.sleep(0.5)
+    ray_cluster.run(RAY, "job", "stop", "--address", ray_cluster.dashboard, job, timeout=120)
+    assert not (shared / "tune-out").exists()  # stopped before the end: no outputs
+
+    ray_cluster.submit(*tune, "--resume")
+    runs = sorted(runs_dir.iterdir())
+    assert len(runs) == 2
+    starts = []
+    for run in runs:
+        last = sorted(p for p in run.glob("checkpoint_*") if p.is_dir())[-1]
+        state = torch.load(last / "state.pt", map_location="cpu", weights_only=True)
+        assert len(state["nodes"]) == 2  # the trial's two Train workers
+        assert [h["epoch"] for h in state["history"]] == list(range(1, len(state["history"]) + 1))
+        assert all("val_elbo" in h and "objective" in h for h in state["history"])  # what Tune was sent
+        starts.append(list(state["starts"]))
+    assert any(len(s) == 2 and s[1] > 0 for s in starts), starts  # a run continued from its checkpoint
+    results = (shared / "tune-out" / "results.csv").read_text().splitlines()
+    assert len(results) == 3 and "placement_group" not in results[0]  # header + two trials
+    meta = json.loads((shared / "tune-out" / "best_model" / "model.json").read_text())
+    assert meta["metrics"]["tune"]["metric"] == "objective"
+
+
+def test_more_workers_per_trial_than_the_cluster_has_is_one_line(ray_cluster, tmp_path):
+    out = ray_cluster.run(
+        PY, "-m", "latentsynth", "tune", "--data", "iris", "--num-samples", "1", "--epochs", "2",
+        "--workers-per-trial", "3", "--address", ray_cluster.gcs_address,
+        "--storage-path", tmp_path / "runs", "--out", tmp_path / "out", check=False, timeout=180,
+    )  # fmt: skip
+    assert out.returncode == 2, out.stderr
+    error = [line for line in out.stderr.splitlines() if "error:" in line]
+    assert len(error) == 1 and "3 worker(s)" in error[0] and "Traceback" not in out.stderr
+    assert not (tmp_path / "out").exists()
+
+
+def test_storage_that_a_worker_node_does_not_see_is_one_line(ray_cluster, tmp_path):
+    """A run or campaign folder that is another (empty) folder on the worker node — a path on the
+    head's own disk — is refused before anything starts, naming the node; nothing is left behind."""
+    if ray_cluster.node_local is None:
+        pytest.skip("this OS does not let the fixture give the worker node its own folder (unshare -m)")
+    local = ray_cluster.node_local
+    commands = {
+        "train": ["train", "--data", "iris", "--workers", "2", "--epochs", "2", "--run-dir", local / "runs" / "r"],
+        "tune": ["tune", "--data", "iris", "--num-samples", "1", "--epochs", "2", "--storage-path", local / "tune"],
+    }
+    for name, argv in commands.items():
+        out = ray_cluster.run(
+            PY, "-m", "latentsynth", *argv, "--address", ray_cluster.gcs_address, "--out", tmp_path / name,
+            check=False, timeout=180,
+        )  # fmt: skip
+        assert out.returncode == 2, (name, out.stderr)
+        error = [line for line in out.stderr.splitlines() if "error:" in line]
+        assert len(error) == 1 and "not the same folder on 1 of 2 Ray nodes" in error[0], (name, out.stderr)
+        assert "Traceback" not in out.stderr
+        assert not (tmp_path / name).exists() and list(local.iterdir()) == []
