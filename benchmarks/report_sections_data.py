@@ -93,7 +93,8 @@ def _scale_out_command(d: dict) -> str:
     "scale_out.json",
     "Generation and fitting at scale",
     "Chunked generation (`latentsynth generate --format parquet [--workers K]`): rows/s and peak RSS in process "
-    "and on Ray workers, and whether 1 and 2 workers write byte-identical chunks. Streamed fit "
+    "and on Ray workers, and whether 1 and 2 workers write byte-identical chunks; the same for a 28×28 conv "
+    "VAE's images (npz chunks). Streamed fit "
     "([big data](big-data.md)): the transform of a seeded mixed Parquet table fitted in memory (pandas read + "
     "`clean_table` + `TabularTransformer.fit`) and by streaming passes on Ray Data, seconds, the driver's peak "
     "RSS and whether the fitted states are equal.",
@@ -107,6 +108,17 @@ def render_scale_out(data: dict) -> list[str]:
         columns += [("rows/s", "rows_per_s", ",.0f"), ("peak RSS MiB", "peak_rss_mib", ",.0f")]
         lines += grid(data["runs"], columns)
         lines += [f"1 and 2 workers write byte-identical chunks: {fmt(data['identical_for_1_and_2_workers'])}.", ""]
+    images = data.get("images")
+    if images:
+        lines += [
+            f"Images, {images['model']} ({'×'.join(map(str, images['image_shape']))}), chunks of "
+            f"{images['chunk_rows']:,} images, {images['output_mib']:,.0f} MiB written per run; {images['note']}.",
+            "",
+        ]
+        columns = [("images", "rows", ","), ("workers", "workers"), ("seconds", "seconds", ".2f")]
+        columns += [("images/s", "rows_per_s", ",.0f"), ("peak RSS MiB", "peak_rss_mib", ",.0f")]
+        lines += grid(images["runs"], columns)
+        lines += [f"1 and 2 workers write byte-identical chunks: {fmt(images['identical_for_1_and_2_workers'])}.", ""]
     fit = data.get("streamed_fit")
     if fit:
         lines += [f"Streamed fit, {fit['rows']:,} rows in {fit['parts']} Parquet files: {fit['columns']}.", ""]

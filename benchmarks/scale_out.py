@@ -34,11 +34,11 @@ ROOT = Path(__file__).resolve().parents[1]
 RESULTS = ROOT / "benchmarks" / "results" / "scale_out.json"
 
 
-def one(artifact: str, n: int, workers: int, out: str, chunk_rows: int) -> dict:
+def one(artifact: str, n: int, workers: int, out: str, chunk_rows: int, file_format: str = "parquet") -> dict:
     from latentsynth.cli import main
 
     started = time.perf_counter()
-    args = ["generate", artifact, "--n", str(n), "--out", out, "--format", "parquet", "--chunk-rows", str(chunk_rows)]
+    args = ["generate", artifact, "--n", str(n), "--out", out, "--format", file_format, "--chunk-rows", str(chunk_rows)]
     code = main([*args, "--workers", str(workers)])
     seconds = time.perf_counter() - started
     manifest = json.loads((Path(out) / "manifest.json").read_text())
@@ -53,9 +53,10 @@ def one(artifact: str, n: int, workers: int, out: str, chunk_rows: int) -> dict:
     }
 
 
-def measure(artifact: Path, n: int, workers: int, scratch: Path, chunk_rows: int) -> dict:
-    out = scratch / f"out-{n}-{workers}"
+def measure(artifact: Path, n: int, workers: int, scratch: Path, chunk_rows: int, file_format: str = "parquet") -> dict:
+    out = scratch / f"out-{artifact.name}-{n}-{workers}"
     cmd = [sys.executable, __file__, "--one", str(artifact), str(n), str(workers), str(out), str(chunk_rows)]
+    cmd.append(file_format)
     env = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")]))}
     done = subprocess.run(cmd, capture_output=True, text=True, env=env, check=False)
     if done.returncode != 0:
@@ -154,6 +155,38 @@ def fit_table(n: int, parts: int, modes=("memory", "ray")) -> dict:
     }
 
 
+def image_generation(rows: int, chunk_rows: int, seed: int = 0) -> dict:
+    """Chunked generation of ``rows`` 28×28 images (npz chunks) by a conv VAE fitted on the digits
+    proxy of ``benchmarks/conv28.py``, in-process and on 2 Ray workers. The model trains 2 epochs
+    only: how fast it decodes does not depend on how well it was trained."""
+    sys.path.insert(0, str(ROOT / "benchmarks"))
+    from conv28 import build_proxy
+
+    from synth.synthesizer import LatentSynthesizer
+
+    with tempfile.TemporaryDirectory() as tmp:
+        scratch = Path(tmp)
+        real, info = build_proxy(scratch, n_train=5000, n_test=10, seed=seed)
+        artifact = scratch / "conv28"
+        started = time.perf_counter()
+        syn = LatentSynthesizer(model="vae", random_state=seed, epochs=2).fit(real.X_train, real.y_train)
+        fit_seconds = time.perf_counter() - started
+        syn.save(artifact)
+        runs = [measure(artifact, rows, w, scratch, chunk_rows, "npz") for w in (1, 2)]
+        sizes = sorted((scratch / f"out-conv28-{rows}-1").glob("*.npz"))
+        mib = sum(p.stat().st_size for p in sizes) / 2**20
+    return {
+        "model": "the conv VAE (package defaults but epochs=2) on 5,000 training images of the 28×28 digits proxy",
+        "image_shape": info["image_shape"],
+        "fit_seconds": round(fit_seconds, 1),
+        "chunk_rows": chunk_rows,
+        "output_mib": round(mib, 1),
+        "runs": [{k: v for k, v in r.items() if k != "chunks"} for r in runs],
+        "identical_for_1_and_2_workers": runs[0]["chunks"] == runs[1]["chunks"],
+        "note": "npz chunks; driver's peak RSS for the Ray run (each task holds one chunk); Ray start-up included",
+    }
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rows", type=int, default=1_000_000)
@@ -161,18 +194,32 @@ def main() -> None:
     parser.add_argument("--chunk-rows", type=int, default=100_000)
     parser.add_argument("--fit-rows", type=int, default=1_000_000, help="rows of the streamed-fit table")
     parser.add_argument("--fit-parts", type=int, default=10, help="Parquet files of the streamed-fit table")
-    parser.add_argument("--part", choices=("all", "generate", "fit"), default="all")
-    parser.add_argument("--one", nargs=5, help=argparse.SUPPRESS)
+    parser.add_argument("--part", choices=("all", "generate", "fit", "images"), default="all")
+    parser.add_argument("--image-rows", type=int, default=1_000_000, help="images of the 28×28 conv VAE part")
+    parser.add_argument("--image-chunk-rows", type=int, default=20_000)
+    parser.add_argument("--one", nargs=6, help=argparse.SUPPRESS)
     parser.add_argument("--fit-one", nargs=3, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.fit_one:
         print(json.dumps(fit_one(*args.fit_one)))
         return
     if args.one:
-        artifact, n, workers, out, chunk_rows = args.one
-        print(json.dumps(one(artifact, int(n), int(workers), out, int(chunk_rows))))
+        artifact, n, workers, out, chunk_rows, file_format = args.one
+        print(json.dumps(one(artifact, int(n), int(workers), out, int(chunk_rows), file_format)))
         return
     result = json.loads(RESULTS.read_text()) if RESULTS.exists() else {}
+    if args.part in ("all", "images"):
+        images = image_generation(args.image_rows, args.image_chunk_rows)
+        print(f"{'images':>10} {'workers':>7} {'seconds':>8} {'images/s':>9} {'peak RSS MiB':>12}   (28×28 conv VAE)")
+        for r in images["runs"]:
+            print(f"{r['rows']:>10} {r['workers']:>7} {r['seconds']:>8} {r['rows_per_s']:>9} {r['peak_rss_mib']:>12}")
+        print(f"1 vs 2 workers: {'byte-identical' if images['identical_for_1_and_2_workers'] else 'DIFFERENT'} chunks")
+        result["images"] = images
+        if args.part == "images":
+            RESULTS.parent.mkdir(parents=True, exist_ok=True)
+            RESULTS.write_text(json.dumps(result, indent=2) + "\n")
+            print(f"wrote {RESULTS}")
+            return
     if args.part in ("all", "fit"):
         fit = streamed_fit(args.fit_rows, args.fit_parts)
         print(f"{'fit':>8} {'seconds':>8} {'peak RSS MiB':>12}   ({fit['rows']} rows, {fit['parts']} files)")

@@ -256,12 +256,21 @@ ACTIONS = {
 }
 
 
+def _long_tail(values) -> bool:
+    from synth.data.table_transform import log_offset
+
+    present = pd.to_numeric(pd.Series(values), errors="coerce").dropna().to_numpy(float)
+    return bool(len(present)) and log_offset(present.min(), present.max(), float(np.median(present))) is not None
+
+
 def action_of(plan: ColumnPlan, *, missing: str) -> str:
     text = ACTIONS[plan.kind].format(fmt=plan.fmt or "datetime64" + (f" ({plan.tz})" if plan.tz else ""))
     if plan.kind == "categorical" and plan.extra.get("top"):
         text = "one-hot of the most frequent values + 'other'"
     if plan.kind == "numeric" and plan.values.notna().all() and np.all(plan.values == np.round(plan.values)):
         text += " (integers)"
+    if plan.kind == "numeric" and _long_tail(plan.values):
+        text = "log scale (a long right tail), then " + text
     if plan.missing.any() and plan.kind != "text":
         text += {
             "model": "; missing cells modelled (imputed + indicator, regenerated per cluster)",

@@ -1,7 +1,11 @@
 """The reversible feature transform of a table: DataFrame ⇄ float32 matrix in [0, 1].
 
 numeric and datetime columns (as seconds) are MinMax scaled, categorical ones
-one-hot; a column with missing cells gets its imputed value (median / mode)
+one-hot; a strongly right-skewed numeric column (incomes, balances, prices: the
+range above its median many times the range below) is first taken to the log,
+u = log(x − min + c), as log-transforming skewed positive measurements is the
+classic normalising step (Box & Cox 1964), so that the latent Gaussians see a
+roughly symmetric variable instead of a long tail; a column with missing cells gets its imputed value (median / mode)
 plus a 0/1 missing indicator, in the way of MICE-style indicator augmentation
 (van Buuren & Groothuis-Oudshoorn 2011). Identifier, free-text and constant
 columns take no feature. The inverse gives back a DataFrame in original units,
@@ -25,6 +29,11 @@ from synth.errors import DataError
 MAX_DECIMALS = 6
 OTHER = "other"
 MODELLED = ("numeric", "categorical", "datetime")
+# A numeric column is modelled on the log scale when (max − median) > SKEW_RATIO · (median − min):
+# a log-normal column of σ = 1 gives ~30 on 2,000 rows, a normal or uniform one ~1, an
+# exponential one ~10. The decision uses only the minimum, maximum and median, which a streamed
+# fit computes exactly, so both fits agree.
+SKEW_RATIO = 8.0
 
 
 def decimals_ok(values: np.ndarray) -> list[bool]:
@@ -56,6 +65,7 @@ class ColumnSpec:
     shape: dict | None = None  # identifier shape (synth.data.missing.id_shape)
     other: str | None = None  # catch-all category for values outside the kept ones
     out_dtype: str | None = None  # dtype of generated values (None: dtype)
+    log_offset: float | None = None  # numeric on the log scale: u = log(x − minimum + log_offset)
 
     @property
     def width(self) -> int:
@@ -218,9 +228,8 @@ class TabularTransformer:
                 else:
                     values = pd.to_numeric(column, errors="coerce").to_numpy(float, na_value=np.nan)
                 gaps = np.isnan(values)
-                span = s.maximum - s.minimum
                 values = np.where(gaps, s.fill if s.fill is not None else s.minimum, values)
-                blocks.append(((values - s.minimum) / (span if span > 0 else 1.0))[:, None])
+                blocks.append(to_unit(values, s)[:, None])
             else:
                 values = column.map(_plain).to_numpy(object)
                 gaps = np.asarray(pd.isna(column), bool)
@@ -260,7 +269,7 @@ class TabularTransformer:
     def _decode_column(self, s: ColumnSpec, block: np.ndarray, blank: np.ndarray, keys, salt: int) -> pd.Series:
         n = len(block)
         if s.kind in ("numeric", "datetime"):
-            values = s.minimum + block[:, 0] * (s.maximum - s.minimum)
+            values = from_unit(block[:, 0], s)
             if self.clip:
                 values = np.clip(values, s.minimum, s.maximum)
             if s.kind == "datetime":
@@ -294,6 +303,35 @@ class TabularTransformer:
         return self
 
 
+def log_offset(minimum: float, maximum: float, median: float) -> float | None:
+    """The offset c of a column to model as log(x − minimum + c), or None to keep it linear:
+    only a right tail SKEW_RATIO times longer than the body below the median qualifies. c is a
+    tenth of the body (a hundredth of a per cent of the range when half the column sits at its
+    minimum), so the bulk of the column is spread out and the tail drawn in."""
+    span, below = maximum - minimum, median - minimum
+    if not span > 0 or (maximum - median) <= SKEW_RATIO * below:
+        return None
+    return float(max(below / 10.0, span * 1e-4))
+
+
+def to_unit(values: np.ndarray, s: ColumnSpec) -> np.ndarray:
+    """Original units → [0, 1] (outside it for values outside the fitted range; on the log scale
+    values below the minimum map to 0)."""
+    span = s.maximum - s.minimum
+    if s.log_offset is None:
+        return (values - s.minimum) / (span if span > 0 else 1.0)
+    low, high = np.log(s.log_offset), np.log(span + s.log_offset)
+    return (np.log(np.maximum(values - s.minimum, 0.0) + s.log_offset) - low) / (high - low)
+
+
+def from_unit(u: np.ndarray, s: ColumnSpec) -> np.ndarray:
+    """The inverse of ``to_unit``."""
+    if s.log_offset is None:
+        return s.minimum + u * (s.maximum - s.minimum)
+    low, high = np.log(s.log_offset), np.log(s.maximum - s.minimum + s.log_offset)
+    return s.minimum + np.exp(np.clip(low + u * (high - low), -700.0, 700.0)) - s.log_offset
+
+
 def spec_from_facts(name: str, kind: str, dtype: str, info: dict, facts: dict) -> ColumnSpec:
     """A column's spec from what fitting learned about it (``facts``): whether it has missing
     cells; numeric/datetime: minimum, maximum, median and ``decimals_ok``/``steps_ok``;
@@ -312,6 +350,7 @@ def spec_from_facts(name: str, kind: str, dtype: str, info: dict, facts: dict) -
             missing=has_missing,
             fill=facts["median"],
             out_dtype=_out_dtype(kind, dtype, has_missing, decimals == 0, False),
+            log_offset=log_offset(facts["minimum"], facts["maximum"], facts["median"]),
         )
     if kind == "datetime":
         return ColumnSpec(
