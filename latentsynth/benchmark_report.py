@@ -78,6 +78,58 @@ def verdict(summary: dict, *, model: str, baseline: str = "identity", method: st
     return out
 
 
+def detection_table(summary: dict, *, default: str, baselines=("identity", "pca")) -> list[str]:
+    """Detection AUC of the default model beside the baselines', mean ± std over seeds (method
+    ``VERDICT_METHOD``), and whether it is the lowest; empty when a baseline was not run."""
+    rows = []
+    for dataset, by_model in summary.items():
+        cells = {m: (by_model.get(m) or {}).get(VERDICT_METHOD, {}).get("detection_auc") for m in (default, *baselines)}
+        if any(v is None for v in cells.values()):
+            continue
+        lowest = all(cells[default]["mean"] <= cells[b]["mean"] for b in baselines)
+        text = " | ".join(_cell(cells[m], "detection_auc") for m in (default, *baselines))
+        rows.append(f"| {dataset} | {text} | {'yes' if lowest else '**no**'} |")
+    if not rows:
+        return []
+    names = ", ".join(f"`{b}`" for b in baselines)
+    return [
+        f"## Detection AUC: `{default}` against {names}",
+        "",
+        f"Method `{VERDICT_METHOD}`, mean ± std over seeds (lower is better; 0.5 = indistinguishable). On the small "
+        "sets the spread over seeds is about as large as the differences between models.",
+        "",
+        f"| data set | {default} | " + " | ".join(baselines) + f" | {default} lowest |",
+        "|---|" + "---|" * (len(baselines) + 2),
+        *rows,
+        "",
+        f"`{default}` has the lowest detection AUC on {sum('| yes |' in r for r in rows)} of {len(rows)} data sets.",
+        "",
+    ]
+
+
+def before_after(result: dict, *, default: str) -> list[str]:
+    """The default model's figures under the previous defaults (``result["previous_defaults"]``:
+    {"label", "figures": {dataset: {metric: mean}}}) beside this run's, method ``VERDICT_METHOD``."""
+    previous = result.get("previous_defaults")
+    if not previous:
+        return []
+    lines = [
+        f"## `{default}` before and after the defaults changed",
+        "",
+        f"{previous['label']} Method `{VERDICT_METHOD}`, means over seeds: before → after.",
+        "",
+        "| data set | " + " | ".join(name for _, name in VERDICT_METRICS) + " |",
+        "|---|" + "---|" * len(VERDICT_METRICS),
+    ]
+    for dataset, before in previous["figures"].items():
+        now = (result["summary"].get(dataset, {}).get(default) or {}).get(VERDICT_METHOD, {})
+        cells = [
+            f"{before[k]:.3f} → {now[k]['mean']:.3f}" if k in before and k in now else "–" for k, _ in VERDICT_METRICS
+        ]
+        lines.append(f"| {dataset} | " + " | ".join(cells) + " |")
+    return [*lines, ""]
+
+
 def benchmark_markdown(result: dict) -> str:
     spec, env = result["spec"], result["environment"]
     quality = env.get("sdmetrics") is not None
@@ -114,6 +166,8 @@ def benchmark_markdown(result: dict) -> str:
             lines.append(f"| {dataset} | " + " | ".join(cells) + f" | {'yes' if row['ok'] else '**no**'} |")
         won = sum(r["ok"] for r in checks.values())
         lines += ["", f"`{default}` matches or beats `identity` on {won} of {len(checks)} data sets.", ""]
+    lines += detection_table(result["summary"], default=default)
+    lines += before_after(result, default=default)
     for dataset, by_model in result["summary"].items():
         lines += [f"## {dataset}", ""] + dataset_table(by_model, quality=quality) + [""]
         panels = [

@@ -96,7 +96,7 @@ def iris_frame() -> pd.DataFrame:
 @pytest.fixture(scope="session")
 def iris_synth(iris_frame):
     """The VAE/GAN/FID report's Iris VAE (latent 5, 300 epochs), trained once per session (~6 s). Its recipe is
-    spelled out: the package defaults were retuned (64-32, β 1e-4, 1000 epochs)."""
+    spelled out: the package defaults were retuned (128-64, β 1e-4, 1000 epochs)."""
     from synth.synthesizer import LatentSynthesizer
 
     return LatentSynthesizer(

@@ -257,7 +257,7 @@ ACTIONS = {
 
 
 def _long_tail(values) -> bool:
-    from synth.data.table_transform import log_offset
+    from synth.data.scaling import log_offset
 
     present = pd.to_numeric(pd.Series(values), errors="coerce").dropna().to_numpy(float)
     return bool(len(present)) and log_offset(present.min(), present.max(), float(np.median(present))) is not None

@@ -246,3 +246,24 @@ def test_baselines_train_generate_and_evaluate_from_the_cli(tmp_path, capsys, mo
     report = json.loads((tmp_path / "rep" / "report.json").read_text())
     assert report["latent_dim"] == (13 if model == "identity" else 4)
     assert report["methods"]["random"]["utility"]["tstr"]["accuracy"] > 0.8
+
+
+def test_detection_against_both_baselines_and_before_after_tables():
+    from latentsynth.benchmark_report import before_after, detection_table
+
+    aucs = {"identity": (0.60, 0.62), "pca": (0.55, 0.57), "vae": (0.58, 0.58)}
+    runs = [
+        {"dataset": "d", "model": m, "seed": s, "methods": {"random": {"detection_auc": aucs[m][s], "quality": 0.9}}}
+        for s in (0, 1)
+        for m in aucs
+    ]
+    table = detection_table(summarise(runs), default="vae")
+    assert "| d | 0.580 ± 0.000 | 0.610 ± 0.010 | 0.560 ± 0.010 | **no** |" in table  # pca is lower
+    assert table[-2] == "`vae` has the lowest detection AUC on 0 of 1 data sets."
+    assert detection_table(summarise([r for r in runs if r["model"] != "pca"]), default="vae") == []
+    result = {
+        "summary": summarise(runs),
+        "previous_defaults": {"label": "Before: old.", "figures": {"d": {"detection_auc": 0.65, "quality": 0.8}}},
+    }
+    lines = before_after(result, default="vae")
+    assert "| d | – | 0.800 → 0.900 | 0.650 → 0.580 |" in lines and before_after({"summary": {}}, default="vae") == []

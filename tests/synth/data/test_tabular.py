@@ -127,7 +127,7 @@ def test_original_int_dtype_survives_token_cleaning():
 def test_long_right_tails_are_modelled_on_the_log_scale_and_come_back_exactly():
     from scipy.stats import skew
 
-    from synth.data.table_transform import SKEW_RATIO, log_offset
+    from synth.data.scaling import SKEW_RATIO, log_offset
 
     rng = np.random.default_rng(3)
     n = 2000
