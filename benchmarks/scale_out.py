@@ -187,6 +187,12 @@ def image_generation(rows: int, chunk_rows: int, seed: int = 0) -> dict:
     }
 
 
+def _write(result: dict) -> None:
+    RESULTS.parent.mkdir(parents=True, exist_ok=True)
+    RESULTS.write_text(json.dumps(result, indent=2) + "\n")
+    print(f"wrote {RESULTS}")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rows", type=int, default=1_000_000)
@@ -216,10 +222,7 @@ def main() -> None:
         print(f"1 vs 2 workers: {'byte-identical' if images['identical_for_1_and_2_workers'] else 'DIFFERENT'} chunks")
         result["images"] = images
         if args.part == "images":
-            RESULTS.parent.mkdir(parents=True, exist_ok=True)
-            RESULTS.write_text(json.dumps(result, indent=2) + "\n")
-            print(f"wrote {RESULTS}")
-            return
+            return _write(result)
     if args.part in ("all", "fit"):
         fit = streamed_fit(args.fit_rows, args.fit_parts)
         print(f"{'fit':>8} {'seconds':>8} {'peak RSS MiB':>12}   ({fit['rows']} rows, {fit['parts']} files)")
@@ -228,10 +231,7 @@ def main() -> None:
         print(f"fitted state equal: {fit['fitted_state_equal']}")
         result["streamed_fit"] = fit
         if args.part == "fit":
-            RESULTS.parent.mkdir(parents=True, exist_ok=True)
-            RESULTS.write_text(json.dumps(result, indent=2) + "\n")
-            print(f"wrote {RESULTS}")
-            return
+            return _write(result)
 
     from synth.data.sources import load_embedded
     from synth.synthesizer import LatentSynthesizer
@@ -255,9 +255,7 @@ def main() -> None:
         "machine": f"{platform.machine()}, {os.cpu_count()} CPUs, {platform.python_version()}",
         "note": "driver's peak RSS for the Ray run; the Ray figure includes Ray start-up",
     }
-    RESULTS.parent.mkdir(parents=True, exist_ok=True)
-    RESULTS.write_text(json.dumps(result, indent=2) + "\n")
-    print(f"wrote {RESULTS}")
+    _write(result)
 
 
 if __name__ == "__main__":

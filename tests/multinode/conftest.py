@@ -9,6 +9,7 @@ their children), never ``ray stop`` for the whole machine."""
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import secrets
@@ -70,6 +71,32 @@ class RayCluster:
             stderr=subprocess.STDOUT,
             text=True,
         )
+
+    free_port = staticmethod(free_port)
+
+    def generator_nodes(self) -> list[str]:
+        """The node of every alive Serve generator replica (from the State API)."""
+        out = self.run(
+            RAY, "list", "actors", "--address", self.dashboard, "--format", "json", "--detail", "--limit", "1000"
+        )
+        actors = json.loads(out.stdout)
+        return [a["node_id"] for a in actors if "Generator" in a.get("class_name", "") and a.get("state") == "ALIVE"]
+
+    @staticmethod
+    def wait_healthy(base: str, *, server: subprocess.Popen | None = None, timeout: float = 300) -> None:
+        """Until ``base``/healthz answers 200 (failing early if ``server`` exits)."""
+        import httpx
+
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            assert server is None or server.poll() is None, server.stdout.read()
+            try:
+                if httpx.get(f"{base}/healthz", timeout=5).status_code == 200:
+                    return
+            except httpx.HTTPError:
+                pass
+            time.sleep(1)
+        raise AssertionError(f"{base}/healthz did not answer within {timeout:g} s")
 
     def kill_worker_node(self) -> None:
         """Kill the worker node's raylet and everything it runs (as a machine that dies would)."""

@@ -4,8 +4,6 @@ the replicas land on both nodes and the app answers; ``serve shutdown`` frees th
 
 from __future__ import annotations
 
-import json
-import socket
 import sys
 import time
 from pathlib import Path
@@ -16,21 +14,6 @@ import yaml
 
 pytestmark = [pytest.mark.cluster, pytest.mark.slow]
 SERVE = str(Path(sys.executable).with_name("serve"))
-RAY = str(Path(sys.executable).with_name("ray"))
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def _generator_nodes(cluster) -> list[str]:
-    out = cluster.run(
-        RAY, "list", "actors", "--address", cluster.dashboard, "--format", "json", "--detail", "--limit", "1000"
-    )
-    actors = json.loads(out.stdout)
-    return [a["node_id"] for a in actors if "Generator" in a.get("class_name", "") and a.get("state") == "ALIVE"]
 
 
 def test_serve_deploy_of_the_repository_config_spreads_over_both_nodes(ray_cluster, capsys, tmp_path):
@@ -40,7 +23,7 @@ def test_serve_deploy_of_the_repository_config_spreads_over_both_nodes(ray_clust
     assert main(["train", "--data", "iris", "--epochs", "3", "--seed", "0", "--out", str(models / "iris")]) == 0
     capsys.readouterr()
     config = yaml.safe_load((ray_cluster.project / "serve_config.yaml").read_text())
-    port = _free_port()
+    port = ray_cluster.free_port()
     config["http_options"]["port"] = port
     config["applications"][0]["args"].update(models_dir=str(models), replicas=2)
     path = tmp_path / "serve_config.yaml"
@@ -48,16 +31,8 @@ def test_serve_deploy_of_the_repository_config_spreads_over_both_nodes(ray_clust
     base = f"http://127.0.0.1:{port}"
     ray_cluster.run(SERVE, "deploy", path, "--address", ray_cluster.dashboard, timeout=120)
     try:
-        deadline = time.monotonic() + 300
-        while True:
-            try:
-                if httpx.get(f"{base}/healthz", timeout=5).status_code == 200:
-                    break
-            except httpx.HTTPError:
-                pass
-            assert time.monotonic() < deadline, "the deployed app did not become healthy"
-            time.sleep(1)
-        assert len(set(_generator_nodes(ray_cluster))) == 2  # one generator replica on each node
+        ray_cluster.wait_healthy(base)
+        assert len(set(ray_cluster.generator_nodes())) == 2  # one generator replica on each node
         request = {"n": 15, "seed": 11}
         first = httpx.post(f"{base}/v1/models/iris/generate", json=request, timeout=60)
         assert first.status_code == 200, first.text
@@ -70,6 +45,6 @@ def test_serve_deploy_of_the_repository_config_spreads_over_both_nodes(ray_clust
     finally:
         ray_cluster.run(SERVE, "shutdown", "--address", ray_cluster.dashboard, "-y", timeout=120, check=False)
     deadline = time.monotonic() + 120
-    while _generator_nodes(ray_cluster):  # the next tests need the cluster's CPUs
+    while ray_cluster.generator_nodes():  # the next tests need the cluster's CPUs
         assert time.monotonic() < deadline, "serve shutdown left generator replicas running"
         time.sleep(1)

@@ -5,48 +5,17 @@ Last in this folder: it kills the fixture's worker node."""
 
 from __future__ import annotations
 
-import json
 import signal
-import socket
 import subprocess
 import sys
 import time
 from concurrent.futures import ThreadPoolExecutor
-from pathlib import Path
 
 import httpx
 import pytest
 
 pytestmark = [pytest.mark.cluster, pytest.mark.slow]
 PY = sys.executable
-RAY = str(Path(sys.executable).with_name("ray"))
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def _wait_healthy(base: str, server: subprocess.Popen, timeout: float = 300) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        assert server.poll() is None, server.stdout.read()
-        try:
-            if httpx.get(f"{base}/healthz", timeout=5).status_code == 200:
-                return
-        except httpx.HTTPError:
-            pass
-        time.sleep(1)
-    raise AssertionError("the served app did not become healthy")
-
-
-def _replica_nodes(cluster) -> list[str]:
-    out = cluster.run(
-        RAY, "list", "actors", "--address", cluster.dashboard, "--format", "json", "--detail", "--limit", "1000"
-    )
-    actors = json.loads(out.stdout)
-    return [a["node_id"] for a in actors if "Generator" in a.get("class_name", "") and a.get("state") == "ALIVE"]
 
 
 def test_serve_on_the_cluster_survives_losing_the_worker_node(ray_cluster, capsys):
@@ -55,15 +24,15 @@ def test_serve_on_the_cluster_survives_losing_the_worker_node(ray_cluster, capsy
     models = ray_cluster.shared / "models"
     assert main(["train", "--data", "iris", "--epochs", "5", "--seed", "0", "--out", str(models / "iris")]) == 0
     capsys.readouterr()
-    port = _free_port()
+    port = ray_cluster.free_port()
     base = f"http://127.0.0.1:{port}"
     server = ray_cluster.popen(
         PY, "-m", "latentsynth", "serve", "--address", ray_cluster.gcs_address, "--models-dir", models,
         "--replicas", "2", "--port", port,
     )  # fmt: skip
     try:
-        _wait_healthy(base, server)
-        assert len(set(_replica_nodes(ray_cluster))) == 2  # one generator replica on each node
+        ray_cluster.wait_healthy(base, server=server)
+        assert len(set(ray_cluster.generator_nodes())) == 2  # one generator replica on each node
         request = {"n": 20, "seed": 3}
         expect = httpx.post(f"{base}/v1/models/iris/generate", json=request, timeout=60)
         assert expect.status_code == 200, expect.text
