@@ -12,7 +12,7 @@ import pandas as pd
 
 from synth.data.prepare import cleaning_options
 from synth.data.sources import RawData, load_source
-from synth.data.split import fingerprint, holdout_split
+from synth.data.split import fingerprint, hash_holdout, holdout_split, row_fingerprint
 from synth.data.tabular import clean_table
 from synth.errors import ArtifactError, ConfigError, DataError
 from synth.evaluate import RealData, evaluate
@@ -85,21 +85,57 @@ def train_source(
     return syn, split
 
 
+def train_dataset(
+    source: str,
+    *,
+    label: str | None = None,
+    unlabelled: bool = False,
+    holdout: float = 0.2,
+    options: dict | None = None,
+    workers: int = 1,
+    train_fn=None,
+) -> tuple[LatentSynthesizer, dict]:
+    """``train_source`` for a Parquet table read as a Ray Data dataset and fitted by streamed
+    passes on ``workers`` Ray Train workers (``synth.distributed.fit_dataset``): no copy of the
+    rows on the driver; the hold-out is a seeded hash of each row."""
+    import logging
+
+    from synth.distributed.fit_dataset import fit_dataset
+    from synth.distributed.streaming_fit import read_table
+
+    logging.getLogger("ray.data").setLevel(logging.WARNING)  # a dozen INFO lines per pass otherwise
+    syn = LatentSynthesizer(**dict(options or {}))
+    return fit_dataset(
+        syn,
+        read_table(source),
+        label=label,
+        unlabelled=unlabelled,
+        holdout=holdout,
+        workers=workers,
+        train_fn=train_fn,
+        source=source,
+    )
+
+
 def real_data_for(syn: LatentSynthesizer, raw: RawData, split: dict) -> tuple[RealData, np.ndarray | None]:
     """The (train, test) real data of an artifact's recorded split, cleaned like training. For an
     unlabelled model the classes hidden from it ride along (``true_train``, ``true_test``) and
     come back second too (None for labelled models)."""
-    if split.get("fingerprint") != fingerprint(raw):
+    streamed = split.get("rule") == "row-hash"  # a streamed fit: rows split by their hashes
+    given = row_fingerprint(raw.data) if streamed and raw.kind == "tabular" else fingerprint(raw)
+    if split.get("fingerprint") != given:
         raise DataError(
             f"the data given is not the data this model was trained on "
-            f"(fingerprint {fingerprint(raw)} vs {split.get('fingerprint')})"
+            f"(fingerprint {given} vs {split.get('fingerprint')})"
         )
     if not split.get("holdout"):
         raise ConfigError(
             "this model was trained on every row (no hold-out), so utility and privacy cannot be "
             "measured on unseen rows; retrain with --holdout 0.2"
         )
-    train, test = holdout_split(raw, test_size=split["holdout"], seed=split["seed"] if split["seed"] is not None else 0)
+    seed = split["seed"] if split["seed"] is not None else 0
+    divide = hash_holdout if streamed else holdout_split
+    train, test = divide(raw, test_size=split["holdout"], seed=seed)
     cfg = syn.config_
     kinds = {c.name: c.kind for c in syn.transformer_.columns_} if raw.kind == "tabular" else None
     options = replace(cleaning_options(cfg), schema=kinds)  # the kinds the model was trained with

@@ -365,7 +365,7 @@ def report_markdown(report: dict, *, title: str | None = None, figures: dict | N
     for name, caption in (figures or {}).items():
         lines += ["", f"![{caption}]({name})", "", f"[{name}]({name}): {caption}."]
     c = report.get("cleaning", {})
-    if "columns" in c:
+    if "columns" in c or c.get("streamed"):
         from synth.data.tabular import summary_lines
 
         lines += ["", "```", *summary_lines(c), "```"]

@@ -107,13 +107,7 @@ class LatentSynthesizer:
         self.kind_, self.data_kind_, self.transformer_ = kind, data.kind, data.transformer
         self.label_name_, self.label_dtype_, self.cleaning_report_ = data.label_name, data.label_dtype, data.report
         n_classes = 0 if data.labels is None else len(label_partition(data.labels).classes_)
-        self.network_ = kind.network_config(cfg, data.X.shape[1:], n_classes=n_classes)
-        if self.network_.latent_dim != cfg.latent_dim:  # identity/pca: the latent size follows the data
-            cfg = replace(cfg, latent_dim=self.network_.latent_dim)
-        self.config_ = cfg
-        with torch.random.fork_rng(devices=[]):  # seeded init without touching the caller's RNG
-            torch.manual_seed(seed)
-            self.module_ = kind.build(self.network_)
+        cfg = self.build_network(kind, cfg, data.X.shape[1:], n_classes=n_classes, seed=seed)
         train_set, val_set = kind.training_sets(
             data.X, data.labels, network=self.network_, val_fraction=cfg.val_fraction, seed=seed
         )
@@ -137,6 +131,18 @@ class LatentSynthesizer:
             learn_missing_rates(self.transformer_, data.frame, self.clusters_, cfg.missing)
         self.metrics_ = {}
         return self
+
+    def build_network(self, kind, cfg: SynthConfig, shape, *, n_classes: int, seed: int) -> SynthConfig:
+        """Set ``network_``, ``config_`` and a seeded ``module_``; returns the config (whose latent
+        size follows the data for identity and pca)."""
+        self.network_ = kind.network_config(cfg, shape, n_classes=n_classes)
+        if self.network_.latent_dim != cfg.latent_dim:
+            cfg = replace(cfg, latent_dim=self.network_.latent_dim)
+        self.config_ = cfg
+        with torch.random.fork_rng(devices=[]):  # seeded init without touching the caller's RNG
+            torch.manual_seed(seed)
+            self.module_ = kind.build(self.network_)
+        return cfg
 
     def with_clusters(self, clusters: LatentClusters) -> LatentSynthesizer:
         """A shallow copy (sharing the network) whose latent clusters are ``clusters``."""

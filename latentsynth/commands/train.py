@@ -55,16 +55,15 @@ def run(args) -> int:
         sample_dir = Path(args.sample_dir or f"{out}-samples")
         callbacks.append(SampleGrid(sample_dir, every=args.sample_every, seed=args.seed))
     train_fn = ray_train_fn_from_args(args)
-    syn, _ = train_source(
-        args.data,
-        label=args.label,
-        unlabelled=args.unlabelled,
-        holdout=args.holdout,
-        options=model_options(args),
-        load_options=data_options(args),
-        train_fn=train_fn,
-        callbacks=callbacks,
-    )
+    common = dict(label=args.label, unlabelled=args.unlabelled, holdout=args.holdout, options=model_options(args))
+    if _streams(args, callbacks):
+        from latentsynth.workflows import train_dataset
+
+        syn, _ = train_dataset(args.data, **common, workers=args.workers, train_fn=train_fn)
+    else:
+        syn, _ = train_source(
+            args.data, **common, load_options=data_options(args), train_fn=train_fn, callbacks=callbacks
+        )
     syn.save(out, overwrite=args.force)
     if syn.data_kind_ == "tabular":
         from synth.data.tabular import summary_lines
@@ -90,6 +89,21 @@ def run(args) -> int:
             f"artifact in {ray_run['run_dir']}"
         )
     return 0
+
+
+def _streams(args, callbacks) -> bool:
+    """Whether to fit by streamed passes over a Ray Data dataset: a Parquet table (file, folder,
+    glob or URI) trained by Ray Train workers, unless --no-stream."""
+    from synth.data.parquet import is_parquet_source
+    from synth.distributed.fit_dataset import STREAM_MODELS
+
+    if args.workers is None or args.no_stream or callbacks or not is_parquet_source(args.data):
+        return False
+    if args.model not in STREAM_MODELS:
+        models = " or ".join(STREAM_MODELS)
+        print(f"note: {args.model} trains on a copy of the table in memory; a streamed fit trains {models}")
+        return False
+    return True
 
 
 def ray_train_fn_from_args(args):
@@ -153,6 +167,12 @@ def add_ray_options(p: argparse.ArgumentParser) -> None:
     g.add_argument("--max-failures", type=non_negative_int, help="worker-group restarts after a failure (default 0)")
     g.add_argument("--checkpoint-every", type=positive_int, help="epochs between checkpoints (default 10)")
     g.add_argument("--keep-checkpoints", type=positive_int, help="checkpoints kept (default 2)")
+    g.add_argument(
+        "--no-stream",
+        action="store_true",
+        help="with --workers and a Parquet table: read it into memory here instead of streaming it "
+        "to the workers through Ray Data",
+    )
 
 
 def register(sub) -> None:

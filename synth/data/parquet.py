@@ -35,17 +35,7 @@ def read_parquet_source(source: str) -> pd.DataFrame:
         except (OSError, ValueError, pa.ArrowException) as exc:
             raise DataError(f"cannot read Parquet from {source}: {str(exc).splitlines()[0]}") from None
         return _frame(table, source)
-    path = Path(source)
-    if path.is_dir():
-        files = sorted(p for p in path.rglob("*") if p.suffix.lower() in SUFFIXES)
-    elif glob.has_magic(source):
-        files = sorted(Path(p) for p in glob.glob(source, recursive=True))
-        if not files:
-            raise DataError(f"no files match {source}")
-    else:
-        if not path.exists():
-            raise DataError(f"file not found: {path}")
-        files = [path]
+    files = parquet_files(source)
     tables = []
     for file in files:
         try:
@@ -60,6 +50,43 @@ def read_parquet_source(source: str) -> pd.DataFrame:
                 f"({_schema_text(table.schema)} vs {_schema_text(first)}); all parts must match"
             )
     return _frame(pa.concat_tables(tables), source)
+
+
+def parquet_files(source: str) -> list[Path]:
+    """The local files of a Parquet source, in sorted order: a file, a folder's parts or a glob."""
+    path = Path(source)
+    if path.is_dir():
+        files = sorted(p for p in path.rglob("*") if p.suffix.lower() in SUFFIXES)
+        if not files:
+            raise DataError(f"no Parquet files in {source}")
+    elif glob.has_magic(source):
+        files = sorted(Path(p) for p in glob.glob(source, recursive=True))
+        if not files:
+            raise DataError(f"no files match {source}")
+    else:
+        if not path.exists():
+            raise DataError(f"file not found: {path}")
+        files = [path]
+    return files
+
+
+def check_schemas(files: list[Path]) -> None:
+    """Every part has the first part's schema (read from the footers only)."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    schemas = []
+    for file in files:
+        try:
+            schemas.append(pq.read_schema(file).remove_metadata())
+        except (OSError, pa.ArrowException) as exc:
+            raise DataError(f"{file} could not be read as Parquet: {str(exc).splitlines()[0]}") from None
+    for file, schema in zip(files[1:], schemas[1:]):
+        if not schema.equals(schemas[0]):
+            raise DataError(
+                f"{file} has another schema than {files[0]} "
+                f"({_schema_text(schema)} vs {_schema_text(schemas[0])}); all parts must match"
+            )
 
 
 def _schema_text(schema) -> str:

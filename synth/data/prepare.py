@@ -28,7 +28,7 @@ class PreparedData:
     frame: pd.DataFrame | None = None  # cleaned table in original units (tabular)
 
 
-def _native(values) -> np.ndarray:
+def native_values(values) -> np.ndarray:
     """Labels as a 1-D object array of Python scalars (JSON-able cluster names)."""
     arr = np.asarray(values)
     return np.array([v.item() if isinstance(v, np.generic) else v for v in arr.ravel()], dtype=object)
@@ -67,7 +67,7 @@ def prepare_data(
     if y is not None:
         if isinstance(y, str):
             raise DataError("y names a column, but the data is an array; pass the labels as an array")
-        labels = _native(y)
+        labels = native_values(y)
         if len(labels) != len(arrays):
             raise DataError(f"got {len(labels)} labels for {len(arrays)} {data_kind or 'image'}s")
     report = {
@@ -114,7 +114,7 @@ def _prepare_table(df: pd.DataFrame, y, options: CleaningOptions) -> PreparedDat
     return PreparedData(
         "tabular",
         transformer.transform(frame),
-        _native(labels) if labels is not None else None,
+        native_values(labels) if labels is not None else None,
         transformer,
         None if label in (None, _LABEL) else label,
         label_dtype,

@@ -220,6 +220,8 @@ def _check_drops(report: CleaningReport, options: CleaningOptions) -> None:
 
 def summary_lines(report: dict) -> list[str]:
     """The cleaning summary as printed by ``latentsynth train`` / ``demo``."""
+    if report.get("streamed"):
+        return _streamed_lines(report)
     if not report or "columns" not in report:
         return [f"rows in {report.get('rows_in')}, rows used {report.get('rows_out')}"] if report else []
     lines = [
@@ -238,4 +240,16 @@ def summary_lines(report: dict) -> list[str]:
     if report.get("dropped_missing_label"):
         lines.append(f"  {report['dropped_missing_label']} rows without a label dropped")
     lines += [f"  warning: {w}" for w in report.get("warnings", [])]
+    return lines
+
+
+def _streamed_lines(report: dict) -> list[str]:
+    held, blank, used = report["rows_held_out"], report["rows_without_label"], report["rows_out"]
+    other = report["rows_in"] - held - blank - used
+    lines = [
+        f"streamed fit: rows in {report['rows_in']}, {held} held out (seeded row hash) for `evaluate`, "
+        f"{blank} without a label left out, {used} trained on" + (f", {other} dropped by cleaning" if other else "")
+    ]
+    kinds = ", ".join(f"{name}: {info['kind']}" for name, info in report["schema"].items())
+    lines.append(f"  column kinds from a seeded sample of {report['sample_rows']} rows, checked on all rows: {kinds}")
     return lines

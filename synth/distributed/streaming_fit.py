@@ -17,7 +17,7 @@ import pandas as pd
 import pyarrow as pa
 import ray
 
-from synth.data.parquet import SUFFIXES
+from synth.data.parquet import check_schemas, parquet_files
 from synth.data.stream_fit import SAMPLE_ROWS, check_stats, clean_block, detect_schema
 from synth.data.streaming import block_stats, merge_all, promote_dtype, shift_positions, transformer_from_stats
 from synth.data.streaming_select import block_pass, exact_medians
@@ -28,15 +28,20 @@ from synth.metrics.feature_stats import FeatureStats
 
 
 def read_table(source: str | Path) -> ray.data.Dataset:
-    """A Parquet file or folder of parts as a Dataset, parts in sorted order (as ``read_parquet_source``)."""
-    path = Path(source)
-    files = sorted(str(p) for p in path.rglob("*") if p.suffix.lower() in SUFFIXES) if path.is_dir() else [str(path)]
-    if not files:
-        raise DataError(f"no Parquet files in {source}")
-    return ray.data.read_parquet(files)
+    """A Parquet file, folder of parts, glob or URI as a Dataset, parts in sorted order (as
+    ``read_parquet_source``); local parts must share one schema."""
+    source = str(source)
+    if "://" in source:
+        try:
+            return ray.data.read_parquet(source)
+        except Exception as exc:  # pyarrow/fsspec raise many kinds: one line names the source
+            raise DataError(f"cannot read Parquet from {source}: {str(exc).strip().splitlines()[0]}") from None
+    files = parquet_files(source)
+    check_schemas(files)
+    return ray.data.read_parquet([str(f) for f in files])
 
 
-def _ordered(ds: ray.data.Dataset, fn, **kwargs) -> list:
+def block_results(ds: ray.data.Dataset, fn, **kwargs) -> list:
     """fn(block as pandas) → one JSON string per block, collected in the dataset's order. Blocks
     come as Arrow tables turned to pandas here, as ``read_parquet_source`` turns each part."""
     ctx = ray.data.DataContext.get_current()
@@ -77,7 +82,7 @@ def fit_transformer_ray(
         cleaned, _ = clean_block(batch, schema, label=label, options=options)
         return {"stats": block_stats(cleaned, schema), "dtypes": dtypes}
 
-    parts = _ordered(ds, stats_of)
+    parts = block_results(ds, stats_of)
     offsets = np.concatenate([[0], np.cumsum([p["stats"]["rows"] for p in parts])[:-1]]).astype(int)
     stats = merge_all(shift_positions(p["stats"], int(o)) for p, o in zip(parts, offsets))
     dtypes = {}
@@ -87,7 +92,7 @@ def fit_transformer_ray(
     checked = check_stats(stats, schema, options=options)
 
     def scan(targets: list) -> list:
-        return _ordered(
+        return block_results(
             ds, lambda b: block_pass(clean_block(b, checked, label=label, options=options)[0], checked, targets)
         )
 
@@ -119,13 +124,32 @@ def block_moments(raw: pd.DataFrame, artifact: str, schema: dict, shift, *, labe
     frame, y = clean_block(raw, schema, label=label, options=options)
     Z = syn.encode_features(syn.transformer_.transform(frame))
     codes = np.array([syn.cluster_code(v) for v in y], dtype=np.int64)
-    sums = ClusterMoments.from_block(Z, codes, shift, missing={c: frame[c].isna().to_numpy() for c in missing})
+    return sums_json(
+        ClusterMoments.from_block(Z, codes, shift, missing={c: frame[c].isna().to_numpy() for c in missing})
+    )
+
+
+def sums_json(sums: ClusterMoments) -> dict:
+    """A block's ``ClusterMoments`` as JSON-able lists (what a task sends back)."""
     return {
         "stats": [[s.n, s.total.tolist(), s.outer.tolist()] for s in sums.stats],
         "p21": sums.p21.tolist(),
         "p22": sums.p22.tolist(),
         "missing": sums.missing.tolist(),
     }
+
+
+def merge_sums(parts: list, shift: np.ndarray, missing: tuple) -> ClusterMoments:
+    """The blocks' ``sums_json`` merged into one ``ClusterMoments``."""
+    total = None
+    for part in parts:
+        stats = tuple(FeatureStats(n, np.asarray(t), np.asarray(o), EXTRACTOR) for n, t, o in part["stats"])
+        hits = np.asarray(part["missing"], dtype=np.float64).reshape(len(missing), shift.shape[0])
+        sums = ClusterMoments(shift, stats, np.asarray(part["p21"]), np.asarray(part["p22"]), missing, hits)
+        total = sums if total is None else total.merge(sums)
+    if total is None:
+        raise DataError("the dataset holds no rows")
+    return total
 
 
 def cluster_moments_ray(
@@ -144,15 +168,7 @@ def cluster_moments_ray(
     come back; ``.gaussians()`` and ``.missing_rates()`` of the result give the model's state."""
     artifact, shift = str(Path(artifact).resolve()), np.asarray(shift, dtype=np.float64)
     missing = tuple(missing)
-    parts = _ordered(
+    parts = block_results(
         ds, lambda b: block_moments(b, artifact, schema, shift, label=label, options=options, missing=missing)
     )
-    total = None
-    for part in parts:
-        stats = tuple(FeatureStats(n, np.asarray(t), np.asarray(o), EXTRACTOR) for n, t, o in part["stats"])
-        hits = np.asarray(part["missing"], dtype=np.float64).reshape(len(missing), shift.shape[0])
-        sums = ClusterMoments(shift, stats, np.asarray(part["p21"]), np.asarray(part["p22"]), missing, hits)
-        total = sums if total is None else total.merge(sums)
-    if total is None:
-        raise DataError("the dataset holds no rows")
-    return total
+    return merge_sums(parts, shift, missing)

@@ -28,6 +28,7 @@ import ray
 import torch
 
 from synth.distributed.connect import check_resources, check_storage, connect
+from synth.distributed.shards import StreamedRows, stream_spec, worker_shards
 from synth.errors import ConfigError, LatentSynthError, TrainingError
 from synth.training.checkpoints import blueprint, load_modules, load_state, run_fingerprint, save_state
 from synth.training.loop import Callback, TrainConfig, TrainingLoop, auto_threads, default_callbacks
@@ -129,19 +130,33 @@ def _fit(
     check_resources(num_workers=num_workers, gpus_per_worker=gpus, cpus_per_worker=cpus)
     check_storage(storage)
     prepare_run_dir(run_dir, run_fingerprint(model, recipe, train), resume=resume)
+    streamed = isinstance(train, StreamedRows)
+    if streamed and len(train.counts) != num_workers:
+        raise ConfigError(f"the rows are split for {len(train.counts)} workers, not {num_workers}")
     spec = {
         "model": blueprint(model),
         "recipe": recipe,
         "config": dataclasses.replace(config, progress=False),
-        "data": ray.put((train, val)),
+        "data": None if streamed else ray.put((train, val)),
+        "stream": stream_spec(train, val) if streamed else None,
         "callbacks": callbacks,
         "checkpoint_every": checkpoint_every,
         "report_placement_group": report_placement_group,
     }
     resources = {"CPU": cpus, **({"GPU": gpus} if gpus else {})}
+    streams = {}
+    if streamed:  # every rank reads its own dataset, in order (see synth.distributed.shards)
+        from ray.data import ExecutionOptions
+        from ray.train import DataConfig
+
+        streams["datasets"] = {**train.names("train"), **(val.names("val") if val is not None else {})}
+        streams["dataset_config"] = DataConfig(
+            datasets_to_split=[], execution_options=ExecutionOptions(preserve_order=True)
+        )
     trainer = TorchTrainer(
         _worker_loop,
         train_loop_config=spec,
+        **streams,
         scaling_config=ScalingConfig(num_workers=num_workers, use_gpu=gpus > 0, resources_per_worker=resources),
         run_config=RunConfig(
             name=run_name,
@@ -151,9 +166,11 @@ def _fit(
             callbacks=list(run_callbacks),
         ),
     )
-    poll_s = os.environ.get(POLL_ENV) or (
-        f"{poll_interval(model, recipe, train, config, num_workers=num_workers, gpus=gpus, cpus=cpus):.3f}"
+    probe = train.probe if streamed else train
+    interval = os.environ.get(POLL_ENV) or poll_interval(
+        model, recipe, probe, config, num_workers=num_workers, gpus=gpus, cpus=cpus, rows=len(train)
     )
+    poll_s = f"{float(interval):.3f}"
     try:
         with _env(POLL_ENV, poll_s), _own_sigint():
             result = trainer.fit()
@@ -194,14 +211,16 @@ def _fit(
     return list(state["history"]), summary
 
 
-def poll_interval(model, recipe, train, config: TrainConfig, *, num_workers: int, gpus: float, cpus: float) -> float:
+def poll_interval(
+    model, recipe, train, config: TrainConfig, *, num_workers: int, gpus: float, cpus: float, rows: int | None = None
+) -> float:
     """The controller's poll interval: a tenth of an epoch, timed on a copy of the model over a few
     batches here (CPU workers, same thread count); GPU workers, whose speed the driver cannot
     time, get the minimum, and so does a probe that fails (the real run reports the error). Model
     and recipe are copied: the probe leaves the run it times untouched."""
-    if gpus > 0:
+    if gpus > 0 or train is None:
         return POLL_MIN_S
-    steps = -(-len(train) // (num_workers * config.batch_size))
+    steps = -(-(rows or len(train)) // (num_workers * config.batch_size))
     probe = torch.utils.data.Subset(train, range(min(len(train), 3 * config.batch_size)))
     trial = dataclasses.replace(config, epochs=2, progress=False, patience=None)
     with torch.random.fork_rng(devices=[]):
@@ -323,7 +342,8 @@ def _worker_loop(spec: dict) -> None:
     context = ray.train.get_context()
     rank, world_size = context.get_world_rank(), context.get_world_size()
     device = ray.train.torch.get_device()
-    train, val = ray.get(spec["data"])
+    stream = spec["stream"]
+    train, val = ray.get(spec["data"]) if stream is None else worker_shards(stream, rank, spec["config"].seed)
     model, recipe, config = spec["model"].build(), spec["recipe"], spec["config"]
     state, starts = None, []
     checkpoint = ray.train.get_checkpoint()

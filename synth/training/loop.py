@@ -166,7 +166,12 @@ class TrainingLoop:
         self.reduce_logs = reduce_logs or (lambda logs: logs)
         # Per-rank stream for the VAE's reparameterisation noise and the like.
         self.generator = torch.Generator(device="cpu").manual_seed(config.seed * 7919 + rank)
-        self.sampler = DistributedSampler(train, num_replicas=world_size, rank=rank, shuffle=True, seed=config.seed)
+        # A streamed shard (``epoch_batches``: Ray Data under Ray Train) orders its own rows.
+        self.sampler = (
+            None
+            if hasattr(train, "epoch_batches")
+            else DistributedSampler(train, num_replicas=world_size, rank=rank, shuffle=True, seed=config.seed)
+        )
         self.epoch = 0  # next epoch to run (0-based)
         self.history: list[dict] = []
         self.stop_training = False
@@ -200,11 +205,14 @@ class TrainingLoop:
         for cb, cb_state in zip(self.callbacks, state.get("callbacks", [])):
             cb.load_state_dict(cb_state)
 
-    def _batches(self, dataset, sampler=None):
+    def _batches(self, dataset, sampler=None, *, epoch: int | None = None):
         """Batches in the sampler's order (rows in order without one). A TensorDataset is indexed
         a batch at a time: the same rows as a DataLoader's, without its per-row Python collate
         and with no copy of the table (validation batches are views)."""
         size = self.config.batch_size
+        if hasattr(dataset, "epoch_batches"):
+            yield from dataset.epoch_batches(epoch, size, self.device)  # epoch None: in order (validation)
+            return
         if not isinstance(dataset, TensorDataset):
             for batch in DataLoader(dataset, batch_size=size, sampler=sampler, shuffle=False):
                 yield tuple(t.to(self.device) for t in batch)
@@ -219,9 +227,10 @@ class TrainingLoop:
         started = time.perf_counter()
         for m in self.modules.values():
             m.train()
-        self.sampler.set_epoch(epoch)
+        if self.sampler is not None:
+            self.sampler.set_epoch(epoch)
         parts = []
-        for batch in self._batches(self.train, self.sampler):
+        for batch in self._batches(self.train, self.sampler, epoch=epoch):
             logs = self.recipe.train_step(
                 self.modules, batch, self.optimizers, epoch=epoch, total_epochs=total, generator=self.generator
             )

@@ -73,3 +73,21 @@ def test_train_default_uses_every_row_and_schema_file(field_csv, tmp_path, capsy
     assert list(made.columns) == ["plot_id", "when", "height", "country", "weight", "species"]
     assert made["plot_id"].str.fullmatch(r"P\d{3}").all() and made["plot_id"].is_unique
     assert not set(made["plot_id"]) & {f"P{i:03d}" for i in range(60)}
+
+
+def test_train_streams_parquet_to_ray_workers_only_where_it_can(tmp_path, capsys):
+    from latentsynth.cli import build_parser
+    from latentsynth.commands.train import _streams
+
+    pd.DataFrame({"a": [1.0, 2.0]}).to_parquet(tmp_path / "t.parquet")
+    (tmp_path / "t.csv").write_text("a\n1\n2\n")
+
+    def streams(*extra, data="t.parquet"):
+        args = build_parser().parse_args(["train", "--data", str(tmp_path / data), "--out", "o", *extra])
+        return _streams(args, [])
+
+    assert streams("--workers", "2") and streams("--workers", "2", "--model", "ae")
+    assert not streams() and not streams("--workers", "2", "--no-stream")
+    assert not streams("--workers", "2", data="t.csv")
+    assert not streams("--workers", "2", "--model", "gan")
+    assert "gan trains on a copy of the table in memory" in capsys.readouterr().out

@@ -40,3 +40,21 @@ def test_bad_parquet_inputs_are_named(iris_frame, parts, tmp_path):
         load_source("nosuchscheme://bucket/table")
     with pytest.raises(DataError, match="label column 'kind' not found"):
         load_source(str(parts / "part-0.parquet"), label="kind")
+
+
+def test_row_hash_split_does_not_depend_on_blocks_or_integer_gaps(messy_frame):
+    import numpy as np
+
+    from synth.data.sources import RawData
+    from synth.data.split import hash_holdout, row_fingerprint, row_units
+
+    table = messy_frame.copy()
+    whole = row_units(table, 5)
+    assert np.array_equal(np.concatenate([row_units(table.iloc[:3], 5), row_units(table.iloc[3:], 5)]), whole)
+    # a Parquet part without a gap reads an integer column as int64, one with a gap as float64
+    ints = table.assign(n_int=table["n_int"].fillna(0).astype("int64"))
+    assert np.array_equal(row_units(ints, 5), row_units(ints.astype({"n_int": "float64"}), 5))
+    assert 0 <= whole.min() and whole.max() < 1 and not np.array_equal(whole, row_units(table, 6))
+    train, test = hash_holdout(RawData("t", "tabular", table), test_size=0.25, seed=0)
+    assert len(train.data) + len(test.data) == len(table) and 0 < len(test.data) < len(table) / 2
+    assert row_fingerprint(table) != row_fingerprint(table.iloc[1:])

@@ -50,3 +50,38 @@ def test_latent_sums_on_ray_give_the_models_gaussians(ray_session, iris_synth, i
     assert np.array_equal(streamed.counts_, iris_synth.gaussians_.counts_)
     np.testing.assert_allclose(streamed.means_, iris_synth.gaussians_.means_, rtol=1e-12, atol=0)
     np.testing.assert_allclose(streamed.covariances_, iris_synth.gaussians_.covariances_, rtol=1e-12, atol=0)
+
+
+def test_fit_dataset_trains_on_worker_shards_and_sums_the_gaussians(ray_session, iris_frame, tmp_path):
+    """Ray Train workers read their own rows from Ray Data; every training row counts once in the
+    Gaussians, which equal those of the latents of the same rows computed here in memory."""
+    from cluster.gaussians import ClusterGaussians
+    from latentsynth.workflows import real_data_for
+    from synth.data.sources import RawData
+    from synth.data.split import hash_holdout, row_fingerprint
+    from synth.distributed.fit_dataset import fit_dataset
+    from synth.distributed.streaming_fit import read_table
+    from synth.distributed.train import ray_train_fn
+    from synth.synthesizer import LatentSynthesizer
+
+    for i, rows in enumerate([slice(0, 70), slice(70, 71), slice(71, 150)]):
+        iris_frame.iloc[rows].to_parquet(tmp_path / f"part-{i}.parquet", index=False)
+    syn = LatentSynthesizer(model="vae", latent_dim=3, hidden=(16, 8), epochs=2, random_state=0)
+    train_fn = ray_train_fn(num_workers=2, cpus_per_worker=0.5, storage_path=str(tmp_path / "runs"))
+    syn, split = fit_dataset(syn, read_table(tmp_path), label="species", holdout=0.2, workers=2, train_fn=train_fn)
+    raw = RawData("iris", "tabular", iris_frame, label_column="species")
+    train, test = hash_holdout(raw, test_size=0.2, seed=0)
+    report, stream = syn.cleaning_report_, syn.train_summary_["stream"]
+    assert report["rows_in"] == 150 and report["rows_held_out"] == len(test.data) > 0
+    assert sum(stream["train_rows_per_worker"]) + sum(stream["val_rows_per_worker"]) == len(train.data)
+    assert min(stream["train_rows_per_worker"]) > 0 and len(syn.history_) == 2
+    assert split["fingerprint"] == row_fingerprint(iris_frame) and split["rule"] == "row-hash"
+    Z = syn.encode(train.data.drop(columns="species"))
+    codes = np.array([syn.cluster_code(v) for v in train.data["species"]])
+    want = ClusterGaussians(shrinkage=syn.config_.shrinkage, q=syn.config_.q).fit(Z, codes)
+    got = syn.clusters_.gaussians
+    assert np.array_equal(got.counts_, want.counts_)
+    np.testing.assert_allclose(got.means_, want.means_, rtol=1e-12, atol=1e-15)
+    np.testing.assert_allclose(got.covariances_, want.covariances_, rtol=1e-12, atol=1e-15)
+    real, _ = real_data_for(syn, raw, split)  # `evaluate` finds the same hold-out
+    assert len(real.X_test) == len(test.data)
