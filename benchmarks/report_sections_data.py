@@ -210,3 +210,28 @@ def render_conv28(data: dict) -> list[str]:
     lines += ["What this proxy can show:", ""] + [f"- {x}" for x in data["can_show"]] + [""]
     lines += ["What it cannot show:", ""] + [f"- {x}" for x in data["cannot_show"]] + [""]
     return lines + [data["environment"]["note"] + ".", ""]
+
+
+# --- a whole model fitted from a copy in the driver vs streamed ---------------------------------
+
+
+@section(
+    "stream_train.json",
+    "Training from a driver copy vs streamed on Ray Data",
+    "The default VAE fitted on 2 Ray Train workers from one seeded mixed Parquet table two ways: from a copy "
+    "read whole into the driver (`train --workers 2 --no-stream`) and streamed (`train --workers 2`: Ray Data "
+    "passes, each rank reading its own rows with `ray.train.get_dataset_shard`); seconds, the driver's peak RSS, "
+    "and whether the fitted column transforms and the clusters' row counts are equal.",
+    from_keys("python benchmarks/stream_train.py", "rows", "parts", "epochs"),
+)
+def render_stream_train(data: dict) -> list[str]:
+    lines = [f"{data['rows']:,} rows in {data['parts']} Parquet files, {data['epochs']} epoch(s); {data['note']}.", ""]
+    lines += grid(
+        data["runs"], [("fit", "mode"), ("seconds", "seconds", ".1f"), ("peak RSS MiB", "peak_rss_mib", ",.0f")]
+    )
+    lines += [
+        f"Column transforms equal: {fmt(data['transform_equal'])}; cluster row counts equal: "
+        f"{fmt(data['cluster_sizes_equal'])}.",
+        "",
+    ]
+    return lines

@@ -256,32 +256,36 @@ def fit_dataset(
 
 def _clusters(syn, train_raw, X_s, y_s, labels, schema, stats, *, cfg, label, seed) -> LatentClusters:
     Z_s = syn.encode_features(X_s)
+    missing = tuple(missing_columns(stats)) if cfg.missing == "model" else ()
+    clean = cleaning_options(cfg)
+    index, wanted, d = None, cfg.n_clusters, Z_s.shape[1]
     if labels is not None:
         kind, partition, names = "label", label_partition(np.array(labels, dtype=object)), labels
         index = {json.dumps(v): k for k, v in enumerate(labels)}
         codes_s = np.array([index[json.dumps(v)] for v in native_values(y_s)], dtype=np.int64)
-    else:
-        partition = PolarizedHierarchical(cfg.n_clusters, min_size=cfg.min_cluster_size, random_state=seed).fit(Z_s)
-        kind, names, codes_s = "polarized", list(range(partition.n_clusters_)), partition.labels_
-        index = None
-    K, d = len(names), Z_s.shape[1]
-    shift = np.array([Z_s[codes_s == k].mean(axis=0) if (codes_s == k).any() else np.zeros(d) for k in range(K)])
-    missing = tuple(missing_columns(stats)) if cfg.missing == "model" else ()
-    clean = cleaning_options(cfg)
+    while True:
+        if labels is None:  # every row, the sample's too, goes to its most likely leaf Gaussian
+            partition = PolarizedHierarchical(wanted, min_size=cfg.min_cluster_size, random_state=seed).fit(Z_s)
+            kind, names, codes_s = "polarized", list(range(partition.n_clusters_)), partition.predict(Z_s)
+        K = len(names)
+        shift = np.array([Z_s[codes_s == k].mean(axis=0) if (codes_s == k).any() else np.zeros(d) for k in range(K)])
 
-    def block(raw):
-        torch.set_num_threads(1)
-        frame, y = clean_block(raw, schema, label=label, options=clean)
-        Z = syn.encode_features(syn.transformer_.transform(frame)) if len(frame) else np.zeros((0, d))
-        if index is not None:
-            codes = np.array([index[json.dumps(v)] for v in native_values(y)], dtype=np.int64)
-        else:
-            codes = partition.predict(Z) if len(Z) else np.zeros(0, np.int64)
-        return sums_json(
-            ClusterMoments.from_block(Z, codes, shift, missing={c: frame[c].isna().to_numpy() for c in missing})
-        )
+        def block(raw, partition=partition, shift=shift):
+            torch.set_num_threads(1)
+            frame, y = clean_block(raw, schema, label=label, options=clean)
+            Z = syn.encode_features(syn.transformer_.transform(frame)) if len(frame) else np.zeros((0, d))
+            if index is not None:
+                codes = np.array([index[json.dumps(v)] for v in native_values(y)], dtype=np.int64)
+            else:
+                codes = partition.predict(Z) if len(Z) else np.zeros(0, np.int64)
+            masks = {c: frame[c].isna().to_numpy() for c in missing}
+            return sums_json(ClusterMoments.from_block(Z, codes, shift, missing=masks))
 
-    total = merge_sums(block_results(train_raw, block), shift, missing)
+        total = merge_sums(block_results(train_raw, block), shift, missing)
+        small = int((total.counts < 2).sum())
+        if labels is not None or not small or K == 1:
+            break
+        wanted = K - small  # a leaf that wins fewer than 2 rows of the whole table: one leaf fewer
     gaussians = total.gaussians(shrinkage=cfg.shrinkage, q=cfg.q)
     syn.transformer_.missing_rates_ = total.missing_rates() if cfg.missing == "model" else {}
     anchors = []
