@@ -100,10 +100,10 @@ def train_dataset(
     rows on the driver; the hold-out is a seeded hash of each row."""
     import logging
 
+    import ray.data
+
     from synth.distributed.fit_dataset import fit_dataset
     from synth.distributed.streaming_fit import read_table
-
-    import ray.data
 
     logging.getLogger("ray.data").setLevel(logging.WARNING)  # a dozen INFO lines per pass otherwise
     ray.data.DataContext.get_current().enable_progress_bars = False
