@@ -120,16 +120,25 @@ def fit_latent_clusters(Z: np.ndarray, labels: np.ndarray | None, *, config, see
         names = list(range(partition.n_clusters_))
     codes = partition.labels_
     gaussians = ClusterGaussians(shrinkage=config.shrinkage, q=config.q).fit(Z, codes)
+    return assemble_clusters(names, kind, partition, gaussians, Z, codes, config=config, seed=seed)
+
+
+def assemble_clusters(names, kind, partition, gaussians, Z, codes, *, config, seed: int) -> LatentClusters:
+    """``LatentClusters`` of fitted Gaussians, with each cluster's anchors drawn from its rows of
+    ``Z`` (all latents, or a sample's): micro-centroids, or the latents themselves with
+    ``keep_latents``; a cluster without rows in ``Z`` gets its mean as its one anchor."""
     anchors = []
     for k in range(len(names)):
         members = Z[codes == k]
-        if config.keep_latents:
+        if not len(members):
+            anchors.append(gaussians.means_[k][None].copy())
+        elif config.keep_latents:
             anchors.append(members.copy())
         else:
             rng = np.random.default_rng([seed, 2, k])
             anchors.append(micro_centroids(members, min_size=config.anchor_size, random_state=rng))
     return LatentClusters(
-        names=names,
+        names=list(names),
         sizes=[int(c) for c in gaussians.counts_],
         partition_kind=kind,
         partition=partition,

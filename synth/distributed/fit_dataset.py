@@ -25,7 +25,7 @@ import numpy as np
 import pyarrow as pa
 import torch
 
-from cluster import PolarizedHierarchical, micro_centroids
+from cluster import PolarizedHierarchical
 from synth.data.prepare import cleaning_options, native_values
 from synth.data.schema import blank_mask
 from synth.data.split import (
@@ -42,7 +42,7 @@ from synth.data.stream_fit import SAMPLE_ROWS, clean_block, missing_columns
 from synth.distributed.shards import StreamedRows
 from synth.distributed.streaming_fit import block_results, fit_transformer_ray, merge_sums, sample_frame, sums_json
 from synth.errors import ConfigError, DataError
-from synth.latent_clusters import LatentClusters, label_partition
+from synth.latent_clusters import LatentClusters, assemble_clusters, label_partition
 from synth.latent_moments import ClusterMoments
 from synth.models import get_model_kind
 from synth.sampling import fresh_seed
@@ -288,23 +288,4 @@ def _clusters(syn, train_raw, X_s, y_s, labels, schema, stats, *, cfg, label, se
         wanted = K - small  # a leaf that wins fewer than 2 rows of the whole table: one leaf fewer
     gaussians = total.gaussians(shrinkage=cfg.shrinkage, q=cfg.q)
     syn.transformer_.missing_rates_ = total.missing_rates() if cfg.missing == "model" else {}
-    anchors = []
-    for k in range(K):
-        members = Z_s[codes_s == k]
-        if not len(members):  # a cluster the sample missed: its mean stands in
-            anchors.append(gaussians.means_[k][None].copy())
-        elif cfg.keep_latents:
-            anchors.append(members.copy())
-        else:
-            anchors.append(
-                micro_centroids(members, min_size=cfg.anchor_size, random_state=np.random.default_rng([seed, 2, k]))
-            )
-    return LatentClusters(
-        names=list(names),
-        sizes=[int(c) for c in total.counts],
-        partition_kind=kind,
-        partition=partition,
-        gaussians=gaussians,
-        anchors=anchors,
-        anchor_source="latents" if cfg.keep_latents else "micro_centroids",
-    )
+    return assemble_clusters(names, kind, partition, gaussians, Z_s, codes_s, config=cfg, seed=seed)
