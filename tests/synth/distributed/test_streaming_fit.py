@@ -85,3 +85,28 @@ def test_fit_dataset_trains_on_worker_shards_and_sums_the_gaussians(ray_session,
     np.testing.assert_allclose(got.covariances_, want.covariances_, rtol=1e-12, atol=1e-15)
     real, _ = real_data_for(syn, raw, split)  # `evaluate` finds the same hold-out
     assert len(real.X_test) == len(test.data)
+
+
+def test_fit_dataset_without_labels_assigns_every_row_to_its_likeliest_leaf(ray_session, iris_frame, tmp_path):
+    from cluster.gaussians import ClusterGaussians
+    from synth.distributed.fit_dataset import fit_dataset
+    from synth.distributed.streaming_fit import read_table
+    from synth.distributed.train import ray_train_fn
+    from synth.synthesizer import LatentSynthesizer
+
+    iris_frame.to_parquet(tmp_path / "iris.parquet", index=False)
+    syn = LatentSynthesizer(model="ae", latent_dim=3, hidden=(16, 8), epochs=1, random_state=1)
+    train_fn = ray_train_fn(num_workers=2, cpus_per_worker=0.5, storage_path=str(tmp_path / "runs"))
+    syn, split = fit_dataset(syn, read_table(tmp_path), label="species", unlabelled=True, workers=2, train_fn=train_fn)
+    assert (
+        split["unlabelled"]
+        and split["label"] == "species"
+        and "species" not in [c.name for c in syn.transformer_.columns_]
+    )
+    clusters = syn.clusters_
+    assert clusters.partition_kind == "polarized" and sum(clusters.sizes) == 150 and min(clusters.sizes) >= 2
+    Z = syn.encode(iris_frame.drop(columns="species"))
+    codes = clusters.partition.predict(Z)
+    want = ClusterGaussians(shrinkage=syn.config_.shrinkage, q=syn.config_.q).fit(Z, codes)
+    assert np.array_equal(clusters.gaussians.counts_, want.counts_)
+    np.testing.assert_allclose(clusters.gaussians.means_, want.means_, rtol=1e-12, atol=1e-15)
