@@ -86,6 +86,12 @@ def _split_block(raw, *, label, seed: int, val_fraction: float, workers: int):
     return rows, rank, val
 
 
+def _numpy_results(ds, fn) -> list:
+    """fn(block as a dict of numpy arrays) → one JSON-able result per block."""
+    out = ds.map_batches(lambda b: {"json": np.array([json.dumps(fn(b))])}, batch_format="numpy", batch_size=None)
+    return [json.loads(row["json"]) for row in out.iter_rows()]
+
+
 def _filter(ds, keep_fn):
     """Rows of ``ds`` where ``keep_fn(pandas block)`` is True, kept as Arrow (types unchanged)."""
     return ds.map_batches(
@@ -186,14 +192,23 @@ def fit_dataset(
     if min(val_counts) == 0:  # every rank must log a validation loss, or none: the rows train
         val_fraction, train_counts, val_counts = 0.0, [t + v for t, v in zip(train_counts, val_counts)], None
 
+    missing = tuple(missing_columns(stats)) if cfg.missing == "model" else ()
+    index = {json.dumps(v): k for k, v in enumerate(labels)} if labels is not None else None
+
     def encode(table):
         rows, ranks, val = _split_block(
             table.to_pandas(), label=label, seed=seed, val_fraction=val_fraction, workers=workers
         )
-        frame, _ = clean_block(rows, schema, label=label, options=clean)
+        frame, y = clean_block(rows, schema, label=label, options=clean)
         x = transformer.transform(frame).astype(np.float32).reshape(-1, X_s.shape[1])
-        # key: a row's place in its rank's order; part: 2·rank + (1 if validation)
-        return {"x": x, "key": row_units(rows, ORDER_SALT), "part": 2 * ranks + val.astype(np.int64)}
+        # key: a row's place in its rank's order; part: 2·rank + (1 if validation); code: the
+        # label's cluster; miss: the missing cells of the columns whose rates are modelled
+        out = {"x": x, "key": row_units(rows, ORDER_SALT), "part": 2 * ranks + val.astype(np.int64)}
+        if index is not None:
+            out["code"] = np.array([index[json.dumps(v)] for v in native_values(y)], dtype=np.int64)
+        if missing:
+            out["miss"] = np.stack([frame[c].isna().to_numpy() for c in missing], axis=1).astype(np.uint8)
+        return out
 
     # encoded once into Ray's object store (not the driver): every rank's dataset filters it
     encoded = train_raw.map_batches(encode, batch_format="pyarrow", batch_size=None).materialize()
@@ -223,7 +238,7 @@ def fit_dataset(
     syn.train_summary_["schedule"] = plan_rows.to_dict()
 
     # 5. clusters: partition and anchors from the sample, Gaussians and missing rates from all rows
-    syn.clusters_ = _clusters(syn, train_raw, X_s, y_s, labels, schema, stats, cfg=cfg, label=label, seed=seed)
+    syn.clusters_ = _clusters(syn, encoded, X_s, y_s, labels, index, missing, cfg=cfg, seed=seed)
     syn.constraints_, syn.metrics_ = [], {}
     syn.cleaning_report_ = {
         "rows_in": rows_in,
@@ -254,14 +269,12 @@ def fit_dataset(
     return syn, split
 
 
-def _clusters(syn, train_raw, X_s, y_s, labels, schema, stats, *, cfg, label, seed) -> LatentClusters:
+def _clusters(syn, encoded, X_s, y_s, labels, index, missing, *, cfg, seed) -> LatentClusters:
+    """Clusters of the encoded training rows (``encoded``: columns x, code with labels, miss)."""
     Z_s = syn.encode_features(X_s)
-    missing = tuple(missing_columns(stats)) if cfg.missing == "model" else ()
-    clean = cleaning_options(cfg)
-    index, wanted, d = None, cfg.n_clusters, Z_s.shape[1]
+    wanted, d = cfg.n_clusters, Z_s.shape[1]
     if labels is not None:
         kind, partition, names = "label", label_partition(np.array(labels, dtype=object)), labels
-        index = {json.dumps(v): k for k, v in enumerate(labels)}
         codes_s = np.array([index[json.dumps(v)] for v in native_values(y_s)], dtype=np.int64)
     while True:
         if labels is None:  # every row, the sample's too, goes to its most likely leaf Gaussian
@@ -270,18 +283,17 @@ def _clusters(syn, train_raw, X_s, y_s, labels, schema, stats, *, cfg, label, se
         K = len(names)
         shift = np.array([Z_s[codes_s == k].mean(axis=0) if (codes_s == k).any() else np.zeros(d) for k in range(K)])
 
-        def block(raw, partition=partition, shift=shift):
+        def block(batch, partition=partition, shift=shift):
             torch.set_num_threads(1)
-            frame, y = clean_block(raw, schema, label=label, options=clean)
-            Z = syn.encode_features(syn.transformer_.transform(frame)) if len(frame) else np.zeros((0, d))
+            Z = syn.encode_features(batch["x"]) if len(batch["x"]) else np.zeros((0, d))
             if index is not None:
-                codes = np.array([index[json.dumps(v)] for v in native_values(y)], dtype=np.int64)
+                codes = batch["code"]
             else:
                 codes = partition.predict(Z) if len(Z) else np.zeros(0, np.int64)
-            masks = {c: frame[c].isna().to_numpy() for c in missing}
+            masks = {c: batch["miss"][:, j].astype(bool) for j, c in enumerate(missing)}
             return sums_json(ClusterMoments.from_block(Z, codes, shift, missing=masks))
 
-        total = merge_sums(block_results(train_raw, block), shift, missing)
+        total = merge_sums(_numpy_results(encoded, block), shift, missing)
         small = int((total.counts < 2).sum())
         if labels is not None or not small or K == 1:
             break
