@@ -102,6 +102,7 @@ class LatentSynthesizer:
             labelled=data.labels is not None,
             n_rows=len(data.X) if data.kind in ("tabular", "image") else None,
             image_pixels=int(np.prod(data.X.shape[2:])) if data.kind == "image" else None,
+            discrete_features=data.transformer.n_discrete_ if data.kind == "tabular" else 0,
         )
         check_label_counts(data.labels)
         self.kind_, self.data_kind_, self.transformer_ = kind, data.kind, data.transformer

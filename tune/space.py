@@ -181,7 +181,7 @@ def check_values(param: Param, *, model: str) -> None:
             if param.name in KL_KEYS:
                 KLSchedule(
                     cfg.kl_schedule,
-                    cfg.beta_max,
+                    1e-4 if cfg.beta_max is None else cfg.beta_max,
                     100 if cfg.warmup_epochs is None else cfg.warmup_epochs,
                     cfg.kl_cycles,
                 )

@@ -173,6 +173,11 @@ class TabularTransformer:
         self.n_features_ = sum(s.width for s in self.columns_)
         return self
 
+    @property
+    def n_discrete_(self) -> int:
+        """Binary model-space features (one-hot categories, missing indicators) of the fitted table."""
+        return sum(s.width - (s.kind in ("numeric", "datetime")) for s in self.columns_ if s.width)
+
     @staticmethod
     def _fit_column(name: str, column: pd.Series, dtype: str, info: dict | None) -> ColumnSpec:
         numeric = pd.api.types.is_numeric_dtype(column) and not pd.api.types.is_bool_dtype(column)

@@ -168,6 +168,7 @@ def fit_dataset(
         n_features=int(X_s.shape[1]),
         labelled=label is not None,
         n_rows=rows_used,
+        discrete_features=transformer.n_discrete_,
     )
     syn.kind_, syn.data_kind_, syn.transformer_ = kind, "tabular", transformer
     syn.label_name_ = label

@@ -179,3 +179,12 @@ def test_evaluation_leaves_out_ids_and_text_and_compares_dates_as_time(messy, me
     fidelity = score_samples(messy_synth, data, samples, gate=False, random_state=0)["fidelity"]
     assert set(fidelity["not_compared"]) == {"sample_id", "comment"}
     assert "sample_id" not in fidelity["columns"] and fidelity["columns"]["date"]["kind"] == "numeric"
+
+
+def test_binary_features_are_counted_and_set_beta(messy_synth):
+    """One-hot and missing-indicator features (named ``col=value`` / ``col__missing``) are what
+    lifts a table's default β."""
+    names = messy_synth.transformer_.feature_names_
+    binary = [n for n in names if "=" in n or n.endswith("__missing")]
+    assert messy_synth.transformer_.n_discrete_ == len(binary) > 0
+    assert messy_synth.config_.beta_max == 1e-2

@@ -120,3 +120,13 @@ def test_early_stopping_restores_the_best_weights():
     history = loop.run()
     assert len(history) == 5  # epochs 4 and 5 do not improve on epoch 3
     assert float(model.w.detach()) == 3.0 and loop.summary["best_epoch"] == 3 and loop.summary["best_val_loss"] == 0.0
+
+
+def test_beta_follows_a_tables_binary_features():
+    """Tables of continuous columns and images keep β = 1e-4; one-hot or missing-indicator
+    features raise it to 1e-2; a value the user sets wins."""
+    continuous = SynthConfig().resolve("tabular", seed=0, n_features=4, n_rows=150)
+    mixed = SynthConfig().resolve("tabular", seed=0, n_features=40, n_rows=150, discrete_features=30)
+    assert (continuous.beta_max, mixed.beta_max) == (1e-4, 1e-2)
+    assert SynthConfig(beta_max=3e-3).resolve("tabular", seed=0, n_rows=150, discrete_features=30).beta_max == 3e-3
+    assert SynthConfig().resolve("image", seed=0, n_rows=100, discrete_features=5).beta_max == 1e-4
