@@ -252,7 +252,7 @@ def _table_beta_max(discrete_features: int) -> float:
     regularised latent in separate islands per value combination; one Gaussian per cluster then
     spans the gaps between them, and what it decodes there gives itself away. A stronger KL pulls
     the islands together: on four mixed tables (1,050–1,400 and 280 training rows; benchmarks/
-    beta_tables.py) detection AUC fell from 0.81–0.92 at 1e-4 to 0.54–0.78 at 1e-2. Tables of
+    beta_tables.py) detection AUC fell from 0.81–0.95 at 1e-4 to 0.54–0.77 at 1e-2. Tables of
     continuous columns only lose at 1e-2 (iris 0.52 → 0.73, breast_cancer 0.64 → 0.73), so they
     keep 1e-4."""
     return DISCRETE_TABLE_BETA if discrete_features else CONTINUOUS_TABLE_BETA

@@ -256,11 +256,19 @@ ACTIONS = {
 }
 
 
-def _long_tail(values) -> bool:
-    from synth.data.scaling import log_offset
+def _tail_scale(values) -> str | None:
+    """How the transform will scale a numeric column with long tails (None: min-max)."""
+    from synth.data.scaling import scale_fields
 
     present = pd.to_numeric(pd.Series(values), errors="coerce").dropna().to_numpy(float)
-    return bool(len(present)) and log_offset(present.min(), present.max(), float(np.median(present))) is not None
+    if not len(present):
+        return None
+    q1, q3 = np.quantile(present, [0.25, 0.75], method="lower")
+    facts = {"minimum": present.min(), "maximum": present.max(), "median": float(np.median(present))}
+    fields = scale_fields({**facts, "q1": float(q1), "q3": float(q3)})
+    if fields["log_offset"] is not None:
+        return "log scale (a long right tail)"
+    return "asinh scale (long tails on both sides)" if fields["asinh_scale"] is not None else None
 
 
 def action_of(plan: ColumnPlan, *, missing: str) -> str:
@@ -269,8 +277,8 @@ def action_of(plan: ColumnPlan, *, missing: str) -> str:
         text = "one-hot of the most frequent values + 'other'"
     if plan.kind == "numeric" and plan.values.notna().all() and np.all(plan.values == np.round(plan.values)):
         text += " (integers)"
-    if plan.kind == "numeric" and _long_tail(plan.values):
-        text = "log scale (a long right tail), then " + text
+    if plan.kind == "numeric" and (scale := _tail_scale(plan.values)):
+        text = f"{scale}, then " + text
     if plan.missing.any() and plan.kind != "text":
         text += {
             "model": "; missing cells modelled (imputed + indicator, regenerated per cluster)",

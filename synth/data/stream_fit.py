@@ -13,7 +13,7 @@ import pandas as pd
 
 from synth.data.schema import blank_mask, plan_column
 from synth.data.streaming import block_stats, merge_all, transformer_from_stats
-from synth.data.streaming_select import block_pass, exact_medians
+from synth.data.streaming_select import block_pass, exact_order_stats
 from synth.data.table_transform import TabularTransformer
 from synth.data.tabular import CleaningOptions, clean_table
 from synth.errors import DataError
@@ -105,7 +105,7 @@ def fit_blocks(
     offsets = np.concatenate([[0], np.cumsum([len(b) for b in blocks])[:-1]]).astype(int)
     stats = merge_all(block_stats(b, schema, offset=int(o)) for b, o in zip(blocks, offsets))
     schema = check_stats(stats, schema, options=options)
-    medians = exact_medians(stats, lambda targets: [block_pass(b, schema, targets) for b in blocks])
+    medians = exact_order_stats(stats, lambda targets: [block_pass(b, schema, targets) for b in blocks])
     transformer = transformer_from_stats(stats, medians, schema=schema, dtypes=dtypes, clip=options.clip)
     return transformer, stats, schema
 

@@ -248,12 +248,15 @@ def _shape(f: dict) -> dict:
     return {"style": "pattern", "classes": [char_class(set(c)) for c in dict(f["chars"])[length]]}
 
 
-def column_facts(c: dict, median: float | None) -> dict:
-    """The facts ``spec_from_facts`` needs, from one column's merged statistics."""
+def column_facts(c: dict, order: dict | float | None) -> dict:
+    """The facts ``spec_from_facts`` needs, from one column's merged statistics and its exact
+    order statistics (``streaming_select.exact_order_stats``: median and quartiles; a bare median
+    leaves the quartiles unknown, so no column goes on the asinh scale)."""
     facts = {"missing": c["missing"] > 0}
     if "ok" in c:
         key = "steps_ok" if c["kind"] == "datetime" else "decimals_ok"
-        facts.update({key: c["ok"], "minimum": c["min"], "maximum": c["max"], "median": median})
+        order = order if isinstance(order, dict) else {"median": order}
+        facts.update({key: c["ok"], "minimum": c["min"], "maximum": c["max"], **order})
     elif "counts" in c:
         keys = np.empty(len(c["counts"]), dtype=object)
         keys[:] = [v for v, _ in c["counts"]]
@@ -269,7 +272,7 @@ def transformer_from_stats(
     stats: dict, medians: dict, *, schema: dict, dtypes: dict | None = None, clip: bool = True
 ) -> TabularTransformer:
     """The ``TabularTransformer`` that ``fit(frame, dtypes=dtypes, schema=schema)`` on all the rows
-    would give. ``medians``: column → exact median (``streaming_select.exact_medians``)."""
+    would give. ``medians``: column → exact median and quartiles (``streaming_select.exact_order_stats``)."""
     dtypes = dtypes or {}
     transformer = TabularTransformer(clip=clip)
     transformer.columns_ = []

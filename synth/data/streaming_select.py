@@ -55,15 +55,24 @@ def exact_medians(stats: dict, scan: Callable[[list], list], *, limit: int = LIM
     """Column → median of its present values for every numeric/datetime column of ``stats``.
     ``scan(targets)`` runs ``block_pass(block, schema, targets)`` on every block and returns the
     results (any order)."""
+    return {name: v["median"] for name, v in exact_order_stats(stats, scan, limit=limit).items()}
+
+
+def quartile_ranks(n: int) -> tuple[int, int]:
+    """Ranks of the lower and upper quartile among n sorted values (numpy's ``method="lower"``)."""
+    return (n - 1) // 4, (3 * (n - 1)) // 4
+
+
+def exact_order_stats(stats: dict, scan: Callable[[list], list], *, limit: int = LIMIT) -> dict:
+    """Column → {"median", "q1", "q3"} of its present values (None for an empty column): the
+    median as ``np.median`` gives it, the quartiles as ``np.quantile(..., method="lower")``."""
     pending, found = {}, {}  # (column, rank) → [prefix, bits, rank within, count]
+    sizes = {}
     for name, c in stats["columns"].items():
         if "hist" not in c:
             continue
-        n = sum(count for _, count in c["hist"])
-        if n == 0:
-            found[name, 0] = None
-            continue
-        for rank in sorted({(n - 1) // 2, n // 2}):
+        n = sizes[name] = sum(count for _, count in c["hist"])
+        for rank in sorted({(n - 1) // 2, n // 2, *quartile_ranks(n)}) if n else ():
             bucket, within, count = _locate(c["hist"], rank)
             pending[name, rank] = [bucket, 16, within, count]
     while pending:
@@ -88,12 +97,15 @@ def exact_medians(stats: dict, scan: Callable[[list], list], *, limit: int = LIM
             hist = _sum_pairs(got)
             bucket, within, count = _locate(hist, within)
             pending[name, rank] = [(prefix << 16) | bucket, bits + 16, within, count]
-    medians = {}
-    for name, c in stats["columns"].items():
-        if "hist" in c:
-            middle = [v for (col, _), v in sorted(found.items()) if col == name]
-            medians[name] = None if middle == [None] else float(np.median(np.asarray(middle, dtype=np.float64)))
-    return medians
+    out = {}
+    for name, n in sizes.items():
+        if not n:
+            out[name] = {"median": None, "q1": None, "q3": None}
+            continue
+        middle = np.asarray([found[name, (n - 1) // 2], found[name, n // 2]], dtype=np.float64)
+        low, high = quartile_ranks(n)
+        out[name] = {"median": float(np.median(middle)), "q1": found[name, low], "q3": found[name, high]}
+    return out
 
 
 def _sum_pairs(pairs: list) -> list:

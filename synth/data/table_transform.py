@@ -24,7 +24,7 @@ import numpy as np
 import pandas as pd
 
 from synth.data.missing import fresh_ids, id_shape, row_keys, uniforms
-from synth.data.scaling import from_unit, log_offset, to_unit
+from synth.data.scaling import from_unit, scale_fields, to_unit
 from synth.errors import DataError
 
 MAX_DECIMALS = 6
@@ -62,6 +62,7 @@ class ColumnSpec:
     other: str | None = None  # catch-all category for values outside the kept ones
     out_dtype: str | None = None  # dtype of generated values (None: dtype)
     log_offset: float | None = None  # numeric on the log scale: u = log(x − minimum + log_offset)
+    asinh_scale: float | None = None  # numeric on the asinh scale: u = asinh((x − fill) / asinh_scale)
 
     @property
     def width(self) -> int:
@@ -188,6 +189,7 @@ class TabularTransformer:
             if kind == "numeric":
                 values = present.to_numpy(float)
                 facts["decimals_ok"] = decimals_ok(values)
+                facts["q1"], facts["q3"] = (float(q) for q in np.quantile(values, [0.25, 0.75], method="lower"))
             else:
                 values = to_seconds(column, info.get("fmt"), info.get("tz"))
                 values = values[~np.isnan(values)]
@@ -322,7 +324,7 @@ def spec_from_facts(name: str, kind: str, dtype: str, info: dict, facts: dict) -
             missing=has_missing,
             fill=facts["median"],
             out_dtype=_out_dtype(kind, dtype, has_missing, decimals == 0, False),
-            log_offset=log_offset(facts["minimum"], facts["maximum"], facts["median"]),
+            **scale_fields(facts),
         )
     if kind == "datetime":
         return ColumnSpec(

@@ -20,7 +20,7 @@ import ray
 from synth.data.parquet import check_schemas, parquet_files
 from synth.data.stream_fit import SAMPLE_ROWS, check_stats, clean_block, detect_schema
 from synth.data.streaming import block_stats, merge_all, promote_dtype, shift_positions, transformer_from_stats
-from synth.data.streaming_select import block_pass, exact_medians
+from synth.data.streaming_select import block_pass, exact_order_stats
 from synth.data.tabular import CleaningOptions
 from synth.errors import DataError
 from synth.latent_moments import EXTRACTOR, ClusterMoments
@@ -96,7 +96,7 @@ def fit_transformer_ray(
             ds, lambda b: block_pass(clean_block(b, checked, label=label, options=options)[0], checked, targets)
         )
 
-    medians = exact_medians(stats, scan)
+    medians = exact_order_stats(stats, scan)
     dtypes = {k: v for k, v in dtypes.items() if k in checked}
     transformer = transformer_from_stats(stats, medians, schema=checked, dtypes=dtypes, clip=options.clip)
     return transformer, stats, checked, dtypes

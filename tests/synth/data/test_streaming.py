@@ -8,7 +8,7 @@ import pytest
 
 from synth.data.stream_fit import clean_block, detect_schema, fit_blocks
 from synth.data.streaming import block_stats, merge, merge_all, transformer_from_stats
-from synth.data.streaming_select import block_pass, exact_medians
+from synth.data.streaming_select import block_pass, exact_medians, exact_order_stats
 from synth.data.table_transform import TabularTransformer
 from synth.data.tabular import CleaningOptions, clean_table
 from synth.errors import DataError
@@ -43,10 +43,12 @@ def test_merged_block_statistics_give_the_in_memory_transformer(which, messy_fra
     assert json.dumps(forward, sort_keys=True) == json.dumps(shuffled, sort_keys=True)
     assert json.dumps(forward, sort_keys=True) == json.dumps(grouped, sort_keys=True)
     order = rng.permutation(len(blocks))
-    medians = exact_medians(shuffled, lambda t: [block_pass(blocks[i], report.schema, t) for i in order], limit=8)
+    medians = exact_order_stats(shuffled, lambda t: [block_pass(blocks[i], report.schema, t) for i in order], limit=8)
     streamed = transformer_from_stats(shuffled, medians, schema=report.schema, dtypes=report.dtypes)
     assert streamed.to_dict() == fitted.to_dict()
     assert (which == "messy") == any(c.log_offset for c in fitted.columns_)
+    # the messy table's Student-t column has long tails on both sides: asinh scale (quartiles used too)
+    assert (which != "iris") == any(c.asinh_scale for c in fitted.columns_)
     assert json.dumps(streamed.to_dict(), sort_keys=True) == json.dumps(fitted.to_dict(), sort_keys=True)
     assert np.array_equal(streamed.transform(frame), fitted.transform(frame))
 
@@ -71,6 +73,8 @@ def test_exact_median_by_refining_passes():
     for limit in (1, 3, 1 << 18):
         got = exact_medians(stats, lambda t: [block_pass(b, schema, t) for b in blocks], limit=limit)
         assert got["v"] == float(np.median(values))
+        order = exact_order_stats(stats, lambda t: [block_pass(b, schema, t) for b in blocks], limit=limit)["v"]
+        assert [order["q1"], order["q3"]] == np.quantile(values, [0.25, 0.75], method="lower").tolist()
     odd = frame.iloc[:-1]
     stats = block_stats(odd, schema)
     assert exact_medians(stats, lambda t: [block_pass(odd, schema, t)], limit=2)["v"] == float(np.median(values[:-1]))

@@ -155,3 +155,28 @@ def test_long_right_tails_are_modelled_on_the_log_scale_and_come_back_exactly():
     assert log_offset(5.0, 5.0, 5.0) is None  # a constant has no scale
     again = TabularTransformer.from_dict(fitted.to_dict())
     assert np.array_equal(again.transform(df), X)
+
+
+def test_long_tails_on_both_sides_go_on_the_asinh_scale_and_come_back():
+    from scipy.stats import kurtosis
+
+    from synth.data.scaling import asinh_scale
+
+    rng = np.random.default_rng(4)
+    n = 2000
+    df = pd.DataFrame({"returns": (rng.standard_t(3, n) * 2).round(3), "height": rng.normal(170.0, 10.0, n).round(1)})
+    fitted = TabularTransformer().fit(df)
+    scales = {c.name: c.asinh_scale for c in fitted.columns_}
+    q1, q3 = np.quantile(df["returns"], [0.25, 0.75], method="lower")
+    assert scales["returns"] == (q3 - q1) / 2 and scales["height"] is None
+    assert all(c.log_offset is None for c in fitted.columns_)  # log is for one long right tail only
+    X = fitted.transform(df)
+    assert X.min() >= 0.0 and X.max() <= 1.0
+    # the bulk is spread out: asinh leaves far lighter tails than min-max scaling
+    assert kurtosis(X[:, 0]) < 3.0 < kurtosis(df["returns"])
+    back = fitted.inverse_transform(X)
+    assert np.allclose(back["returns"], df["returns"], atol=1e-3)
+    # the rule: both tails beyond SKEW_RATIO quartile distances from the median
+    assert asinh_scale(-100.0, 100.0, 0.0, -1.0, 1.0) == 1.0
+    assert asinh_scale(-5.0, 100.0, 0.0, -1.0, 1.0) is None and asinh_scale(-1.0, 1.0, 0.0, 0.0, 0.0) is None
+    assert np.array_equal(TabularTransformer.from_dict(fitted.to_dict()).transform(df), X)
