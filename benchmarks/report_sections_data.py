@@ -3,7 +3,7 @@ after report_sections, so these sections follow its sections on the page."""
 
 from __future__ import annotations
 
-from report_format import command, fmt, from_keys, grid, section
+from report_format import command, fmt, from_keys, grid, section, table
 
 # --- tabular scale ----------------------------------------------------------------------------
 
@@ -266,3 +266,32 @@ def render_beta_tables(data: dict) -> list[str]:
             ("TRTR", "trtr_accuracy", ".3f"),
         ],
     )
+
+
+# --- the default model against the baselines, paired by seed ----------------------------------------
+
+
+@section(
+    "paired_seeds.json",
+    "The default model against the baselines over many seeds",
+    "The default model against `identity` and `pca` with one shared split per seed: the per-seed difference "
+    "default − baseline, its mean ± standard error and the seeds the default won (method `random`, χ² gate on, "
+    "as many samples as training rows). Lower is better for detection AUC, higher for TSTR and quality.",
+    lambda d: command("python benchmarks/paired_seeds.py", [("data", d["data"]), ("seeds", d["seeds"])]),
+)
+def render_paired_seeds(data: dict) -> list[str]:
+    model = data["default_model"]
+    rows = []
+    for dataset, metrics in data["summary"].items():
+        for key, cell in metrics.items():
+            mean, std = cell["mean"], cell["std"]
+            row = [dataset, key.replace("_", " ")]
+            row += [f"{mean[m]:.3f} ± {std[m]:.3f}" for m in (model, "identity", "pca")]
+            for base in ("identity", "pca"):
+                d = cell[f"{model}-{base}"]
+                row.append(f"{d['mean']:+.3f} ± {d['se']:.3f} ({d['wins']}/{d['seeds']})")
+            rows.append(row)
+    headers = ["data set", "metric", model, "identity", "pca", f"{model} − identity", f"{model} − pca"]
+    env = data["environment"]
+    note = f"{len(data['seeds'])} seeds, {data['seconds']:.0f} s on {env.get('cpus', '?')} CPUs."
+    return [note, ""] + table(headers, rows) + [""]

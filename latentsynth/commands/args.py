@@ -110,7 +110,12 @@ def add_model_options(p: argparse.ArgumentParser) -> None:
     g.add_argument("--batch-size", type=positive_int, help="default: tables from the row count (32 to 1024); images 64")
     g.add_argument("--lr", type=float)
     g.add_argument("--kl-schedule", choices=["constant", "linear", "sigmoid", "cyclical"])
-    g.add_argument("--beta-max", type=float, help="final KL weight (default 1e-4; the VAE/GAN/FID report used 0.01)")
+    g.add_argument(
+        "--beta-max",
+        type=float,
+        help="final KL weight (default: 1e-4 for images and continuous tables, 1e-2 for tables with categories "
+        "or missing cells)",
+    )
     g.add_argument("--warmup-epochs", type=non_negative_int, help="KL warm-up (default: tables a tenth of the epochs)")
     g.add_argument("--n-clusters", type=n_clusters, help="clusters for unlabelled data: an integer or 'auto'")
     g.add_argument("--seed", type=non_negative_int, default=0, help="random_state for every random step")
