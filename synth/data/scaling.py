@@ -80,3 +80,16 @@ def from_unit(u: np.ndarray, s: ColumnSpec) -> np.ndarray:
         return s.minimum + u * (s.maximum - s.minimum)
     low, high = np.log(s.log_offset), np.log(s.maximum - s.minimum + s.log_offset)
     return s.minimum + np.exp(np.clip(low + u * (high - low), -700.0, 700.0)) - s.log_offset
+
+
+def rounded(values: np.ndarray, s: ColumnSpec, *, clip: bool) -> np.ndarray:
+    """``values`` at the column's learned decimals; with ``clip`` the seen range's bounds are rounded
+    inward first, so rounding a value at a bound never steps past it (a maximum of 7.1234567 kept at
+    6 decimals clips to 7.123456, not 7.123457)."""
+    if s.decimals is None:
+        return values
+    values, step = np.round(values, s.decimals), 10.0**-s.decimals
+    if not clip:
+        return values
+    low, high = np.round(s.minimum, s.decimals), np.round(s.maximum, s.decimals)
+    return np.clip(values, low + step if low < s.minimum else low, high - step if high > s.maximum else high)

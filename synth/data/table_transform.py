@@ -24,7 +24,7 @@ import numpy as np
 import pandas as pd
 
 from synth.data.missing import fresh_ids, id_shape, row_keys, uniforms
-from synth.data.scaling import from_unit, scale_fields, to_unit
+from synth.data.scaling import from_unit, rounded, scale_fields, to_unit
 from synth.errors import DataError
 
 MAX_DECIMALS = 6
@@ -279,8 +279,7 @@ class TabularTransformer:
                 if s.step:
                     values = np.round(values / s.step) * s.step
                 return from_seconds(np.where(blank, np.nan, values), s)
-            if s.decimals is not None:
-                values = np.round(values, s.decimals)
+            values = rounded(values, s, clip=self.clip)
             return _restore_dtype(np.where(blank, np.nan, values), s.out_dtype or s.dtype)
         if s.kind == "categorical":
             width = len(s.categories)

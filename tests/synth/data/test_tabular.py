@@ -101,6 +101,16 @@ def test_inverse_clips_rounds_and_argmaxes():
     assert unclipped["n"].tolist() == [17]
 
 
+def test_rounding_never_steps_past_the_seen_range():
+    """Values past the 6 decimals kept: the bounds are rounded inward, so a value at a bound stays inside."""
+    df = pd.DataFrame({"x": [2.00000041, 5.1, 7.12345678]})
+    t = TabularTransformer().fit(df)
+    back = t.inverse_transform(np.array([[-0.2], [0.5], [1.3]]))["x"]
+    assert back.tolist() == [2.000001, back[1], 7.123456]
+    assert back.between(df["x"].min(), df["x"].max()).all()
+    assert TabularTransformer(clip=False).fit(df).inverse_transform(np.array([[1.0]]))["x"].tolist() == [7.123457]
+
+
 def test_transformer_json_round_trip():
     df = pd.DataFrame({"a": [1.5, 2.5, 9.0], "c": ["x", "y", "x"]})
     t = TabularTransformer().fit(df)
