@@ -15,6 +15,7 @@ import json
 import os
 import shutil
 import tempfile
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -29,6 +30,7 @@ from synth.data.records import RecordTransformer
 from synth.data.tabular import TabularTransformer
 from synth.errors import ArtifactError
 from synth.latent_clusters import LatentClusters
+from synth.marginals import MarginalCalibration
 from synth.models import get_model_kind, network_to_dict
 
 FORMAT = "latentsynth-artifact"
@@ -145,6 +147,8 @@ def save_synthesizer(syn, path: str | Path, *, overwrite: bool = False) -> Path:
         extra["history.png"] = history_png(syn.history_, title=f"{syn.config_.model} training")
     weights = {"model": syn.module_.state_dict()}
     arrays = syn.clusters_.to_arrays()
+    if syn.calibration_ is not None:
+        arrays.update(syn.calibration_.to_arrays())
     return write_artifact(path, meta=meta, weights=weights, arrays=arrays, extra_files=extra, overwrite=overwrite)
 
 
@@ -163,6 +167,9 @@ def load_synthesizer(cls, path: str | Path):
         syn.transformer_ = TRANSFORMERS[syn.data_kind_].from_dict(meta["schema"])
         syn.label_name_, syn.label_dtype_ = meta["label"]["name"], meta["label"]["dtype"]
         syn.clusters_ = LatentClusters.from_saved(meta["clusters"], arrays)
+        syn.calibration_ = MarginalCalibration.from_arrays(arrays)
+        if syn.calibration_ is None and config.calibrate:  # saved before calibration existed
+            syn.config_ = config = replace(config, calibrate=False)
         syn.constraints_ = [Constraint.from_dict(c) for c in meta.get("constraints", [])]
         syn.cleaning_report_, syn.train_summary_ = meta.get("cleaning", {}), meta.get("training", {})
         syn.metrics_ = meta.get("metrics", {})

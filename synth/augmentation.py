@@ -93,7 +93,7 @@ def augmentation_experiment(
             _accuracy(np.vstack([X_real, X_syn]), np.concatenate([y_real, y_syn]), X_test, y_test, **clf)
         )
         if syn.can_encode:
-            X_rec = features(syn.decode(syn.encode(X[train])))
+            X_rec = features(syn.decode(syn.encode(X[train]), calibrate=False))
             scores["reconstructed + synthetic"].append(
                 _accuracy(np.vstack([X_rec, X_syn]), np.concatenate([y_real, y_syn]), X_test, y_test, **clf)
             )

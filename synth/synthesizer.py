@@ -28,6 +28,7 @@ from synth.data.prepare import cleaning_options, feature_schema, prepare_data
 from synth.errors import ConfigError, DataError
 from synth.generate import METHODS, MethodOptions
 from synth.latent_clusters import LatentClusters, check_label_counts, label_partition
+from synth.marginals import calibrate_synthesizer
 from synth.models import get_model_kind
 from synth.sampling import LatentDraw, Samples, check_seed, draw_latents, fresh_seed
 from synth.training.budget import loop_config
@@ -130,6 +131,7 @@ class LatentSynthesizer:
         )
         if data.kind == "tabular":
             learn_missing_rates(self.transformer_, data.frame, self.clusters_, cfg.missing)
+        self.calibration_ = calibrate_synthesizer(self, data.X, seed=seed)
         self.metrics_ = {}
         return self
 
@@ -149,6 +151,7 @@ class LatentSynthesizer:
         """A shallow copy (sharing the network) whose latent clusters are ``clusters``."""
         other = copy.copy(self)
         other.clusters_ = clusters
+        other.calibration_ = None  # it was fitted per cluster of the old clusters
         return other
 
     # ------------------------------------------------------- fitted state views
@@ -222,9 +225,10 @@ class LatentSynthesizer:
         self.kind_.require_encoder("encode()")
         return self.encode_features(self.transform_features(X))
 
-    def decode(self, Z, *, clusters=None) -> pd.DataFrame | np.ndarray:
-        """Latents (n, d) → rows/images/records in original units and dtypes. ``clusters``
-        (one name, or one per row) is what a conditional GAN generates; others ignore it."""
+    def decode(self, Z, *, clusters=None, calibrate: bool = True) -> pd.DataFrame | np.ndarray:
+        """Latents (n, d) → what ``generate`` returns for them, in original units and dtypes. ``clusters``
+        (a name, or one per row; else the most likely Gaussian's) set missing rates and marginal calibration;
+        ``calibrate=False``: the decoder's own output (``decode(encode(X), calibrate=False)`` reconstructs)."""
         self._check_fitted()
         Z = np.asarray(Z, dtype=np.float64)
         if Z.ndim != 2 or Z.shape[1] != self.network_.latent_dim:
@@ -235,18 +239,20 @@ class LatentSynthesizer:
                     f"a conditional GAN decodes for a class: pass clusters= one of "
                     f"{self.cluster_names_} (or one per row)"
                 )
-            codes = self.gaussians_.predict(Z) if self.data_kind_ == "tabular" else np.zeros(len(Z), np.int64)
+            codes = self.gaussians_.predict(Z)
         elif np.ndim(clusters) == 0:
             codes = np.full(len(Z), self.cluster_code(clusters), np.int64)
         else:
             if len(clusters) != len(Z):
                 raise DataError(f"got {len(clusters)} clusters for {len(Z)} latents")
             codes = np.array([self.cluster_code(c) for c in clusters], np.int64)
-        return self.decode_codes(Z, codes)
+        return self.decode_codes(Z, codes, calibrate=calibrate)
 
-    def decode_codes(self, Z: np.ndarray, codes: np.ndarray) -> pd.DataFrame | np.ndarray:
+    def decode_codes(self, Z: np.ndarray, codes: np.ndarray, *, calibrate: bool = True) -> pd.DataFrame | np.ndarray:
         """``decode`` with cluster indices (``LatentDraw.codes``) instead of names, unchecked."""
         features = self.decode_features(np.asarray(Z, np.float64), codes)
+        if calibrate and self.calibration_ is not None:
+            features = self.calibration_.apply(features, codes)
         if self.data_kind_ == "tabular":
             return self.transformer_.inverse_transform(features, codes=codes)
         return self.transformer_.inverse_transform(features)
@@ -355,7 +361,7 @@ class LatentSynthesizer:
     def _back_projection_ok(self, z: np.ndarray, k: int, q: float) -> np.ndarray:
         """decode → what the user receives (scaled back, clipped, rounded) → encode: assigned to
         cluster k and inside its χ² region?"""
-        z2 = self.encode(self.decode(z))
+        z2 = self.encode(self.decode_codes(z, np.full(len(z), k, np.int64)))
         return (self.gaussians_.predict(z2) == k) & self.gaussians_.in_region(z2, k, q)
 
     def sample(self, n: int, *, cluster=None, method: str = "random", random_state: int | None = None, **kwargs):

@@ -31,6 +31,7 @@ import torch
 
 from synth.errors import DataError, GenerationError, UnknownClusterError
 from synth.latent_clusters import fit_latent_clusters
+from synth.marginals import calibrate_synthesizer
 from synth.metrics import cluster_adherence_rate, detection_auc, latent_frechet_distance
 
 BETA_REF = 0.01  # the VAE/GAN/FID report's β_max
@@ -53,7 +54,8 @@ def objective(elbo: float, car: float | None) -> float:
 
 @torch.no_grad()
 def snapshot(syn, X_model: np.ndarray, labels: np.ndarray | None, *, seed: int):
-    """(copy of ``syn`` with its cluster model refitted on the current encoder, training latents).
+    """(copy of ``syn`` with its cluster model and marginal calibration refitted on the current
+    encoder, training latents).
 
     X_model: (n, …) model-space training rows (``PreparedData.X``), labels: (n,) or None.
     The copy shares the network; the caller's synthesizer is left as it was."""
@@ -62,7 +64,10 @@ def snapshot(syn, X_model: np.ndarray, labels: np.ndarray | None, *, seed: int):
     module.eval()
     try:
         Z = syn.encode_features(X_model)
-        return syn.with_clusters(fit_latent_clusters(Z, labels, config=syn.config_, seed=seed)), Z
+        snap = syn.with_clusters(fit_latent_clusters(Z, labels, config=syn.config_, seed=seed))
+        # calibrated as the fitted model will be, so the trial is scored on the samples it would give
+        snap.calibration_ = calibrate_synthesizer(snap, X_model, seed=seed)
+        return snap, Z
     finally:
         module.train(was_training)
 

@@ -44,6 +44,7 @@ from synth.distributed.streaming_fit import block_results, fit_transformer_ray, 
 from synth.errors import ConfigError, DataError
 from synth.latent_clusters import LatentClusters, assemble_clusters, label_partition
 from synth.latent_moments import ClusterMoments
+from synth.marginals import calibrate_synthesizer
 from synth.models import get_model_kind
 from synth.sampling import fresh_seed
 from synth.training.budget import loop_config
@@ -240,6 +241,13 @@ def fit_dataset(
 
     # 5. clusters: partition and anchors from the sample, Gaussians and missing rates from all rows
     syn.clusters_ = _clusters(syn, encoded, X_s, y_s, labels, index, missing, cfg=cfg, seed=seed)
+    # the marginal calibration from the seeded sample of rows, each in the cluster the fit gives it
+    codes_s = (
+        np.array([index[json.dumps(v)] for v in native_values(y_s)], dtype=np.int64)
+        if index is not None
+        else syn.clusters_.partition.predict(syn.encode_features(X_s))
+    )
+    syn.calibration_ = calibrate_synthesizer(syn, X_s, codes_s, seed=seed)
     syn.constraints_, syn.metrics_ = [], {}
     syn.cleaning_report_ = {
         "rows_in": rows_in,

@@ -38,10 +38,12 @@ def test_alignment_probe_finds_row_independence(iris_synth, digits_synth):
     for syn in (iris_synth, digits_synth):
         align = row_alignment(syn)
         assert align is not None and 256 % align == 0  # both decoders are row-independent at some alignment
-        Z = syn.generate(300, random_state=5).latents
-        parts = [Z[:3], Z[3:40], Z[40:41], Z[41:300]]  # the last is larger than a chunk
-        for got, z in zip(decode_many(syn, parts, align=align), parts):
-            expect = syn.decode(z)
+        out = syn.generate(300, random_state=5)
+        cuts = [slice(0, 3), slice(3, 40), slice(40, 41), slice(41, 300)]  # the last is larger than a chunk
+        parts, names = [out.latents[c] for c in cuts], [out.labels[c] for c in cuts]
+        codes = [np.array([syn.cluster_code(n) for n in part]) for part in names]
+        for got, z, part in zip(decode_many(syn, parts, align=align, codes=codes), parts, names):
+            expect = syn.decode(z, clusters=part)  # each cluster decodes through its own marginal map
             assert got.equals(expect) if hasattr(expect, "equals") else np.array_equal(got, expect)
 
 

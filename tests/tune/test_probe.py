@@ -38,6 +38,9 @@ def test_snapshot_reproduces_fit_and_leaves_the_original_alone(iris_synth, iris_
     # the same encoder and rows give the cluster model fit() built
     np.testing.assert_allclose(snap.gaussians_.means_, iris_synth.gaussians_.means_, rtol=1e-12)
     assert snap.cluster_names_ == iris_synth.cluster_names_
+    # and the marginal calibration it fitted: the trial is scored on the samples the model would give
+    np.testing.assert_allclose(snap.calibration_.real_quantiles, iris_synth.calibration_.real_quantiles)
+    np.testing.assert_allclose(snap.calibration_.model_quantiles, iris_synth.calibration_.model_quantiles, rtol=1e-6)
 
 
 def test_method_metrics_on_a_trained_model(iris_synth, iris_frame):

@@ -12,6 +12,7 @@ from torch import nn
 from torch.utils.data import TensorDataset
 
 from synth.config import SynthConfig
+from synth.errors import ConfigError
 from synth.training import budget
 from synth.training.budget import budget_batch_size, table_schedule
 from synth.training.loop import EarlyStopping, TrainConfig, TrainingLoop
@@ -130,3 +131,15 @@ def test_beta_follows_a_tables_binary_features():
     assert (continuous.beta_max, mixed.beta_max) == (1e-4, 1e-2)
     assert SynthConfig(beta_max=3e-3).resolve("tabular", seed=0, n_rows=150, discrete_features=30).beta_max == 3e-3
     assert SynthConfig().resolve("image", seed=0, n_rows=100, discrete_features=5).beta_max == 1e-4
+
+
+def test_decoder_output_follows_the_data_kind():
+    """Images decode through a sigmoid, tables and 2-D records stay linear; a value the user sets
+    wins, and the resolved value is what the network is built with."""
+    assert SynthConfig().resolve("image", seed=0, n_rows=100).output == "sigmoid"
+    assert SynthConfig().resolve("tabular", seed=0, n_rows=150).output == "linear"
+    assert SynthConfig().resolve("record", seed=0).output == "linear"
+    assert SynthConfig(output="linear").resolve("image", seed=0, n_rows=100).output == "linear"
+    assert SynthConfig(output="sigmoid").resolve("tabular", seed=0, n_rows=150).output == "sigmoid"
+    with pytest.raises(ConfigError, match="output"):
+        SynthConfig(output="tanh")
