@@ -73,7 +73,8 @@ def tables(seed: int) -> dict[str, tuple[pd.DataFrame, str]]:
     }
 
 
-def score(name: str, frame: pd.DataFrame, label: str, beta: float, seed: int) -> dict:
+def score(name: str, frame: pd.DataFrame, label: str, beta: float | None, seed: int, model="vae", **options) -> dict:
+    """One fit of ``model`` (β and any other config ``options``) on the seeded 70 % of ``frame``, scored."""
     from synth.metrics import utility_report
     from synth.metrics.detection import detection_auc
     from synth.synthesizer import LatentSynthesizer
@@ -81,7 +82,7 @@ def score(name: str, frame: pd.DataFrame, label: str, beta: float, seed: int) ->
     train, test = train_test_split(frame, test_size=0.3, stratify=frame[label], random_state=seed)
     train, test = train.reset_index(drop=True), test.reset_index(drop=True)
     started = time.perf_counter()
-    syn = LatentSynthesizer("vae", beta_max=beta, random_state=seed).fit(train, y=label)
+    syn = LatentSynthesizer(model, beta_max=beta, random_state=seed, **options).fit(train, y=label)
     fit_seconds = time.perf_counter() - started
     X_syn, labels = syn.sample(len(train), random_state=seed + 1)
     encoder = LatentSynthesizer("identity", missing="impute", outlier_z=None, random_state=seed).fit(train, y=label)
@@ -103,7 +104,9 @@ def score(name: str, frame: pd.DataFrame, label: str, beta: float, seed: int) ->
     )
     return {
         "table": name,
-        "beta_max": beta,
+        "model": model,
+        "beta_max": syn.config_.beta_max,
+        "options": options,
         "train_rows": len(train),
         "rows_used": syn.cleaning_report_.get("rows_out"),
         "features": syn.transformer_.n_features_,

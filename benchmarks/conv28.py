@@ -276,6 +276,8 @@ def main(argv=None) -> int:
             rows[[r["label"] for r in rows].index(r["label"])] if r["label"] in fresh else r for r in previous["runs"]
         ] + [r for r in rows if r["label"] not in {p["label"] for p in previous["runs"]}]
         result["merged"] = sorted(fresh)
+        if not args.experiments:  # the candidate changes recorded earlier stay
+            result["default_changes"] = previous.get("default_changes", [])
         result["threads_probes"] = previous.get("threads_probes", []) + [probe]  # each under its own load
     Path(args.out).write_text(json.dumps(result, indent=1))
     print(f"wrote {args.out}")

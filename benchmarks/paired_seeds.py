@@ -2,6 +2,7 @@
 
     python benchmarks/paired_seeds.py                         # four embedded sets, seeds 0-9
     python benchmarks/paired_seeds.py --data iris --seeds 0 1 2 3
+    python benchmarks/paired_seeds.py --data digits --merge   # re-run one set, keep the others' runs
 
 ``latentsynth benchmark`` reports mean ± std over 3 seeds, and on the small sets the spread over
 seeds is as large as the differences between models. Here every seed is one split that all three
@@ -58,6 +59,9 @@ def main(argv=None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--data", nargs="+", default=["iris", "wine", "breast_cancer", "digits"])
     parser.add_argument("--seeds", nargs="+", type=int, default=list(range(10)))
+    parser.add_argument(
+        "--merge", action="store_true", help="keep the runs of the other data sets in the existing results file"
+    )
     args = parser.parse_args(argv)
     default = _default_model()
     spec = BenchmarkSpec(
@@ -67,13 +71,27 @@ def main(argv=None) -> None:
     runs = [{k: r[k] for k in ("dataset", "model", "seed", "fit_seconds", "methods")} for r in result["runs"]]
     for r in runs:
         r["methods"] = {"random": {k: r["methods"]["random"].get(k) for k, _ in METRICS}}
+    data, earlier = list(args.data), None
+    if args.merge and RESULTS.is_file():
+        kept = json.loads(RESULTS.read_text())
+        others = [d for d in kept["data"] if d not in args.data]
+        runs = [r for r in kept["runs"] if r["dataset"] in others] + runs
+        data = others + data
+        # where the kept runs came from: an earlier run of this script (its own "earlier" kept too)
+        earlier = {
+            "data": others,
+            "seconds": kept["seconds"],
+            "environment": kept["environment"],
+            "earlier": kept.get("earlier"),
+        }
     out = {
         "benchmark": "paired_seeds",
         "default_model": default,
-        "data": args.data,
+        "data": data,
         "seeds": args.seeds,
         "environment": environment(),
         "seconds": result["seconds"],
+        "earlier": earlier,
         "summary": summary(runs, default),
         "runs": runs,
     }
