@@ -17,9 +17,10 @@ the real rows of its cluster. One-hot and missing-indicator features are left as
 
 Both distributions are stored as quantiles on one grid of levels. The real side is the
 piecewise-linear quantile function through one quantile per ``anchor_size`` rows of the cluster
-(at most the grid's size), so, like the micro-centroid anchors of the latent method (doi
-10.1109/access.2026.3692685), it holds no single row's value beyond the minimum and maximum that
-the column scaling keeps anyway. Arrays in, arrays out: the caller decodes.
+(at most the grid's size), so, in the spirit of the micro-centroid anchors of the latent method
+(doi 10.1109/access.2026.3692685), a column's values are kept as one summary per group of rows, not
+one per row (a quantile can still fall on a row's own value, as the column minimum and maximum that
+the scaling keeps do). Arrays in, arrays out: the caller decodes.
 """
 
 from __future__ import annotations
