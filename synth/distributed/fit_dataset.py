@@ -240,13 +240,8 @@ def fit_dataset(
     syn.train_summary_["schedule"] = plan_rows.to_dict()
 
     # 5. clusters: partition and anchors from the sample, Gaussians and missing rates from all rows
-    syn.clusters_ = _clusters(syn, encoded, X_s, y_s, labels, index, missing, cfg=cfg, seed=seed)
+    syn.clusters_, codes_s = _clusters(syn, encoded, X_s, y_s, labels, index, missing, cfg=cfg, seed=seed)
     # the marginal calibration from the seeded sample of rows, each in the cluster the fit gives it
-    codes_s = (
-        np.array([index[json.dumps(v)] for v in native_values(y_s)], dtype=np.int64)
-        if index is not None
-        else syn.clusters_.partition.predict(syn.encode_features(X_s))
-    )
     syn.calibration_ = calibrate_synthesizer(syn, X_s, codes_s, seed=seed)
     syn.constraints_, syn.metrics_ = [], {}
     syn.cleaning_report_ = {
@@ -278,8 +273,9 @@ def fit_dataset(
     return syn, split
 
 
-def _clusters(syn, encoded, X_s, y_s, labels, index, missing, *, cfg, seed) -> LatentClusters:
-    """Clusters of the encoded training rows (``encoded``: columns x, code with labels, miss)."""
+def _clusters(syn, encoded, X_s, y_s, labels, index, missing, *, cfg, seed) -> tuple[LatentClusters, np.ndarray]:
+    """Clusters of the encoded training rows (``encoded``: columns x, code with labels, miss), and the
+    cluster of each sample row."""
     Z_s = syn.encode_features(X_s)
     wanted, d = cfg.n_clusters, Z_s.shape[1]
     if labels is not None:
@@ -309,4 +305,4 @@ def _clusters(syn, encoded, X_s, y_s, labels, index, missing, *, cfg, seed) -> L
         wanted = K - small  # a leaf that wins fewer than 2 rows of the whole table: one leaf fewer
     gaussians = total.gaussians(shrinkage=cfg.shrinkage, q=cfg.q)
     syn.transformer_.missing_rates_ = total.missing_rates() if cfg.missing == "model" else {}
-    return assemble_clusters(names, kind, partition, gaussians, Z_s, codes_s, config=cfg, seed=seed)
+    return assemble_clusters(names, kind, partition, gaussians, Z_s, codes_s, config=cfg, seed=seed), codes_s

@@ -85,6 +85,12 @@ def test_fit_dataset_trains_on_worker_shards_and_sums_the_gaussians(ray_session,
     np.testing.assert_allclose(got.covariances_, want.covariances_, rtol=1e-12, atol=1e-15)
     real, _ = real_data_for(syn, raw, split)  # `evaluate` finds the same hold-out
     assert len(real.X_test) == len(test.data)
+    # the marginal calibration from the row sample (here every training row) is the in-memory one
+    from synth.marginals import calibrate_synthesizer
+
+    again = calibrate_synthesizer(syn, syn.transform_features(train.data.drop(columns="species")), codes, seed=0)
+    np.testing.assert_allclose(syn.calibration_.real_quantiles, again.real_quantiles, rtol=1e-12)
+    np.testing.assert_allclose(syn.calibration_.model_quantiles, again.model_quantiles, rtol=1e-12)
 
 
 def test_fit_dataset_without_labels_assigns_every_row_to_its_likeliest_leaf(ray_session, iris_frame, tmp_path):
@@ -110,3 +116,4 @@ def test_fit_dataset_without_labels_assigns_every_row_to_its_likeliest_leaf(ray_
     want = ClusterGaussians(shrinkage=syn.config_.shrinkage, q=syn.config_.q).fit(Z, codes)
     assert np.array_equal(clusters.gaussians.counts_, want.counts_)
     np.testing.assert_allclose(clusters.gaussians.means_, want.means_, rtol=1e-12, atol=1e-15)
+    assert syn.calibration_.model_quantiles.shape[0] == clusters.n_clusters  # one quantile table per leaf
